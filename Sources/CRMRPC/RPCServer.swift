@@ -1,0 +1,174 @@
+import CRMWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// How a server listens and what it allows each connection.
+public struct RPCServerConfiguration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The port to listen on; 0 picks a free one (see `RPCServer.port`).
+    public var port: Int
+    /// Frame size limits; a larger frame closes the connection with RESOURCE_EXHAUSTED.
+    public var frameLimits: FrameLimits
+    /// Calls in flight on one connection; one more is answered RESOURCE_EXHAUSTED.
+    public var maxConcurrentCallsPerConnection: Int
+    /// A connection with no traffic and no call in flight for this long is closed.
+    public var idleTimeout: TimeAmount?
+    /// Bounds on decoding each request.
+    public var decodeLimits: DecodeLimits
+    /// Reported by Health.
+    public var version: String
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        frameLimits: FrameLimits = FrameLimits(),
+        maxConcurrentCallsPerConnection: Int = 1024,
+        idleTimeout: TimeAmount? = .minutes(5),
+        decodeLimits: DecodeLimits = DecodeLimits(),
+        version: String = "0.1.0"
+    ) {
+        self.host = host
+        self.port = port
+        self.frameLimits = frameLimits
+        self.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
+        self.idleTimeout = idleTimeout
+        self.decodeLimits = decodeLimits
+        self.version = version
+    }
+}
+
+/// The open connections of a server, so that shutdown can drain them.
+final class ConnectionRegistry: Sendable {
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: (Channel, NIOLoopBound<ServerConnectionHandler>)]>([:])
+
+    func add(_ channel: Channel, _ handler: NIOLoopBound<ServerConnectionHandler>) {
+        connections.withLockedValue { $0[ObjectIdentifier(channel)] = (channel, handler) }
+    }
+
+    func remove(_ channel: Channel) {
+        _ = connections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    var all: [(Channel, NIOLoopBound<ServerConnectionHandler>)] {
+        connections.withLockedValue { Array($0.values) }
+    }
+}
+
+/// A server for the services of one process: it listens, frames, routes, and drains on shutdown.
+/// Every server answers `/crm.rpc.v1.Health/Check` without a token.
+public final class RPCServer: Sendable {
+    /// The health method every server registers (the generated `RpcV1.Health.Method.check`).
+    public static let healthCheck = MethodDescriptor(service: "crm.rpc.v1.Health", method: "Check", kind: .unary)
+
+    public let configuration: RPCServerConfiguration
+    private let router: RPCRouter
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let registry = ConnectionRegistry()
+    private let state = NIOLockedValueBox<State>(State())
+
+    private struct State {
+        var channel: Channel?
+        var serving = false
+    }
+
+    public init(configuration: RPCServerConfiguration, router: RPCRouter, logger: Logger = Logger(label: "crm.rpc.server"), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+        self.logger = logger
+        var router = router
+        let serviceNames = router.serviceNames
+        let state = self.state
+        let version = configuration.version
+        router.registerUnary(Self.healthCheck) { (request: RpcV1.HealthCheckRequest, _) -> RpcV1.HealthCheckResponse in
+            let serving = state.withLockedValue { $0.serving }
+            let status: RpcV1.ServingStatus
+            if !request.service.isEmpty && request.service != "crm.rpc.v1.Health" && !serviceNames.contains(request.service) {
+                status = .serviceUnknown
+            } else {
+                status = serving ? .serving : .notServing
+            }
+            return RpcV1.HealthCheckResponse(status: status, version: version, services: serviceNames)
+        }
+        self.router = router
+    }
+
+    /// The port the server listens on, once started.
+    public var port: Int? {
+        state.withLockedValue { $0.channel?.localAddress?.port }
+    }
+
+    /// Binds and starts accepting connections.
+    public func start() async throws {
+        let configuration = self.configuration
+        let router = self.router
+        let registry = self.registry
+        let logger = self.logger
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let idle = configuration.idleTimeout {
+                        try sync.addHandler(IdleStateHandler(allTimeout: idle))
+                    }
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: configuration.frameLimits)))
+                    try sync.addHandler(ServerConnectionHandler(router: router, configuration: configuration, registry: registry, logger: logger))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        state.withLockedValue {
+            $0.channel = channel
+            $0.serving = true
+        }
+        logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
+    }
+
+    /// Waits until the listening socket is closed by `shutdown`.
+    public func waitUntilClosed() async {
+        guard let channel = state.withLockedValue({ $0.channel }) else { return }
+        try? await channel.closeFuture.get()
+    }
+
+    /// Stops accepting, lets calls in flight finish for up to `gracePeriod`, then cancels the rest
+    /// (they end UNAVAILABLE) and closes every connection.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+        let listener = state.withLockedValue { state -> Channel? in
+            state.serving = false
+            return state.channel
+        }
+        try? await listener?.close()
+        let connections = registry.all
+        for (channel, handler) in connections {
+            channel.eventLoop.execute { handler.value.beginDraining() }
+        }
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for (channel, _) in connections { try? await channel.closeFuture.get() }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: gracePeriod)
+                return false
+            }
+            let first = await group.next() ?? true
+            group.cancelAll()
+            return first
+        }
+        if !drained {
+            logger.warning("grace period over; cancelling the calls still in flight")
+            for (channel, handler) in registry.all {
+                channel.eventLoop.execute { handler.value.forceClose() }
+            }
+            for (channel, _) in connections { try? await channel.closeFuture.get() }
+        }
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,286 @@
+import CRMWire
+import Logging
+import Metrics
+import NIOCore
+
+/// Serves the calls of one connection. All of its state lives on the channel's event loop;
+/// handlers run as tasks and come back to the loop to write.
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private struct Call {
+        let task: Task<Void, Never>
+        let timer: Scheduled<Void>?
+        let method: MethodDescriptor
+        let started: ContinuousClock.Instant
+        let traceID: String
+    }
+
+    private let router: RPCRouter
+    private let configuration: RPCServerConfiguration
+    private let registry: ConnectionRegistry
+    private var logger: Logger
+    private var calls: [UInt64: Call] = [:]
+    private var context: ChannelHandlerContext?
+    private var draining = false
+    private var closing = false
+
+    init(router: RPCRouter, configuration: RPCServerConfiguration, registry: ConnectionRegistry, logger: Logger) {
+        self.router = router
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
+        registry.add(context.channel, NIOLoopBound(self, eventLoop: context.eventLoop))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for call in calls.values {
+            call.timer?.cancel()
+            call.task.cancel()
+        }
+        calls.removeAll()
+        registry.remove(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        let frame = unwrapInboundIn(data)
+        let header: RpcV1.RequestHeader
+        do {
+            header = try RpcV1.RequestHeader(buffer: frame.header, limits: configuration.decodeLimits)
+        } catch {
+            closeWithError(RPCError(decoding: error, of: "request header"))
+            return
+        }
+        guard header.callId != 0 else {
+            closeWithError(.invalidArgument(field: "call_id", "must not be 0"))
+            return
+        }
+        switch header.kind {
+        case .cancel:
+            cancel(header.callId)
+        case .open:
+            open(header, body: frame.body)
+        default:
+            guard calls[header.callId] == nil else {
+                closeWithError(.invalidArgument(field: "kind", "must be FRAME_KIND_OPEN or FRAME_KIND_CANCEL"))
+                return
+            }
+            writeFinal(header.callId, .failure(RPCError.invalidArgument(field: "kind", "must be FRAME_KIND_OPEN or FRAME_KIND_CANCEL")))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let framing = error as? FramingError {
+            closeWithError(framing.rpcError)
+        } else if closing {
+            return  // the connection is already being closed for a reason that was reported
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, calls.isEmpty {
+            logger.debug("closing idle connection")
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    // MARK: calls
+
+    private func open(_ header: RpcV1.RequestHeader, body: ByteBuffer) {
+        let id = header.callId
+        guard calls[id] == nil else {
+            closeWithError(.invalidArgument(field: "call_id", "\(id) is already open on this connection"))
+            return
+        }
+        guard !draining else {
+            writeFinal(id, .failure(RPCError(.unavailable, "the server is shutting down")))
+            return
+        }
+        guard calls.count < configuration.maxConcurrentCallsPerConnection else {
+            writeFinal(id, .failure(RPCError(.resourceExhausted, "more than \(configuration.maxConcurrentCallsPerConnection) calls in flight on one connection")))
+            return
+        }
+        guard let route = router.route(for: header.method) else {
+            writeFinal(id, .failure(RPCError(.unimplemented, "unknown method \(header.method.isEmpty ? "(empty)" : header.method)")))
+            return
+        }
+        guard let context else { return }
+        let loop = context.eventLoop
+        let started = ContinuousClock.now
+        let timeout = header.timeoutMs > 0 ? min(header.timeoutMs, UInt64(Int64.max / 1_000_000)) : 0
+        let deadline = timeout > 0 ? started + .milliseconds(Int64(timeout)) : nil
+        var callLogger = logger
+        callLogger[metadataKey: "method"] = "\(header.method)"
+        if !header.traceId.isEmpty { callLogger[metadataKey: "trace_id"] = "\(header.traceId)" }
+        let serverContext = ServerContext(
+            method: route.descriptor,
+            metadata: Metadata(header: header),
+            deadline: deadline,
+            peer: context.remoteAddress.map { "\($0)" } ?? "?",
+            logger: callLogger
+        )
+
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let allocator = context.channel.allocator
+        let maxFrameSize = configuration.frameLimits.maxFrameSize
+        let output = RPCRouter.Output { body in
+            let frame = try Frame.encode(header: RpcV1.ResponseHeader(callId: id, endOfStream: false), body: { $0.writeImmutableBuffer(body) }, allocator: allocator)
+            guard Frame.length(of: frame) <= maxFrameSize else {
+                throw RPCError(.resourceExhausted, "a response message of \(body.readableBytes) bytes exceeds the frame limit")
+            }
+            try await loop.flatSubmit {
+                bound.value.writeStreamFrame(id, frame) ?? loop.makeFailedFuture(CancellationError())
+            }.get()
+        }
+        let limits = configuration.decodeLimits
+        let task = Task {
+            let outcome: Result<ByteBuffer?, any Error>
+            do {
+                outcome = .success(try await route.invoke(body, limits, serverContext, output))
+            } catch {
+                outcome = .failure(error)
+            }
+            loop.execute { bound.value.finish(id, outcome) }
+        }
+        let timer = deadline.map { _ in
+            loop.scheduleTask(in: .milliseconds(Int64(timeout))) { bound.value.expire(id, after: timeout) }
+        }
+        calls[id] = Call(task: task, timer: timer, method: route.descriptor, started: started, traceID: header.traceId)
+    }
+
+    private func finish(_ id: UInt64, _ outcome: Result<ByteBuffer?, any Error>) {
+        guard let call = calls.removeValue(forKey: id) else { return }  // cancelled or expired already
+        call.timer?.cancel()
+        let code = writeFinal(id, outcome.mapError(Self.rpcError))
+        record(call, code: code)
+        closeIfDrained()
+    }
+
+    private func expire(_ id: UInt64, after timeout: UInt64) {
+        guard let call = calls.removeValue(forKey: id) else { return }
+        call.task.cancel()
+        writeFinal(id, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout) ms exceeded")))
+        record(call, code: .deadlineExceeded)
+        closeIfDrained()
+    }
+
+    private func cancel(_ id: UInt64) {
+        // The client gave up on the call; it expects no answer.
+        guard let call = calls.removeValue(forKey: id) else { return }
+        call.timer?.cancel()
+        call.task.cancel()
+        record(call, code: .cancelled)
+        closeIfDrained()
+    }
+
+    /// Writes one message of a stream; nil when the call is already over.
+    private func writeStreamFrame(_ id: UInt64, _ frame: ByteBuffer) -> EventLoopFuture<Void>? {
+        guard let context, calls[id] != nil, !closing else { return nil }
+        return context.writeAndFlush(wrapOutboundOut(frame))
+    }
+
+    /// Writes the call's final frame and returns the status code it carried.
+    @discardableResult
+    private func writeFinal(_ id: UInt64, _ outcome: Result<ByteBuffer?, RPCError>) -> RPCError.Code {
+        guard let context, !closing else { return .cancelled }
+        var header = RpcV1.ResponseHeader(callId: id, endOfStream: true, status: RpcV1.Status(code: .ok))
+        var body: ByteBuffer? = nil
+        switch outcome {
+        case .success(let responseBody): body = responseBody
+        case .failure(let error): header.status = error.status
+        }
+        do {
+            var frame = try Frame.encode(header: header, body: { if let body { $0.writeImmutableBuffer(body) } }, allocator: context.channel.allocator)
+            if Frame.length(of: frame) > configuration.frameLimits.maxFrameSize {
+                header.status = RPCError(.resourceExhausted, "the response of \(body?.readableBytes ?? 0) bytes exceeds the frame limit of \(configuration.frameLimits.maxFrameSize) bytes").status
+                frame = try Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator)
+            }
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        } catch {
+            // Only a status message with a NUL could fail to encode; say so without it.
+            header.status = RpcV1.Status(code: .internal, message: "the status could not be encoded")
+            if let frame = try? Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator) {
+                context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            }
+        }
+        return header.status?.code ?? .ok
+    }
+
+    /// Says what went wrong with the connection as a whole (call id 0), then closes it.
+    private func closeWithError(_ error: RPCError) {
+        guard let context, !closing else { return }
+        logger.info("closing connection after a protocol error", metadata: ["error": "\(error)"])
+        closing = true
+        for call in calls.values {
+            call.timer?.cancel()
+            call.task.cancel()
+        }
+        calls.removeAll()
+        let header = RpcV1.ResponseHeader(callId: 0, endOfStream: true, status: error.status)
+        if let frame = try? Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator) {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private static func rpcError(_ error: any Error) -> RPCError {
+        switch error {
+        case let error as RPCError: return error
+        case is CancellationError: return RPCError(.cancelled, "the call was cancelled")
+        default: return RPCError(.internal, "internal error")
+        }
+    }
+
+    private func record(_ call: Call, code: RPCError.Code) {
+        let elapsed = ContinuousClock.now - call.started
+        let (seconds, attoseconds) = elapsed.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let codeName = code.name
+        Counter(label: "crm_rpc_server_calls_total", dimensions: [("method", call.method.path), ("code", codeName)]).increment()
+        Metrics.Timer(label: "crm_rpc_server_call_duration", dimensions: [("method", call.method.path)]).recordNanoseconds(nanoseconds)
+        var metadata: Logger.Metadata = [
+            "method": "\(call.method.path)", "code": "\(codeName)", "duration_ms": "\(Double(nanoseconds) / 1e6)",
+        ]
+        if !call.traceID.isEmpty { metadata["trace_id"] = "\(call.traceID)" }
+        logger.log(level: code == .internal ? .error : .debug, "call finished", metadata: metadata)
+    }
+
+    // MARK: shutdown
+
+    /// Stops taking calls; closes the connection once the calls in flight are done.
+    func beginDraining() {
+        draining = true
+        closeIfDrained()
+    }
+
+    /// Cancels whatever is still running and closes.
+    func forceClose() {
+        for (id, call) in calls {
+            call.timer?.cancel()
+            call.task.cancel()
+            writeFinal(id, .failure(RPCError(.unavailable, "the server shut down before the call finished")))
+        }
+        calls.removeAll()
+        context?.close(promise: nil)
+    }
+
+    private func closeIfDrained() {
+        guard draining, calls.isEmpty, let context else { return }
+        context.close(promise: nil)
+    }
+}
