@@ -149,26 +149,18 @@ public final class RPCServer: Sendable {
         for (channel, handler) in connections {
             channel.eventLoop.execute { handler.value.beginDraining() }
         }
-        let drained = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for (channel, _) in connections { try? await channel.closeFuture.get() }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: gracePeriod)
-                return false
-            }
-            let first = await group.next() ?? true
-            group.cancelAll()
-            return first
-        }
-        if !drained {
+        // Past the grace period, whatever still runs is cancelled and its connection closed.
+        let registry = self.registry
+        let logger = self.logger
+        let deadline = Task {
+            try await Task.sleep(for: gracePeriod)
             logger.warning("grace period over; cancelling the calls still in flight")
             for (channel, handler) in registry.all {
                 channel.eventLoop.execute { handler.value.forceClose() }
             }
-            for (channel, _) in connections { try? await channel.closeFuture.get() }
         }
+        for (channel, _) in connections { try? await channel.closeFuture.get() }
+        deadline.cancel()
         logger.info("stopped")
     }
 }
