@@ -2,6 +2,7 @@
 #ifndef CRM_PROTO_C_H
 #define CRM_PROTO_C_H
 #include "crm/activities/v1/activities.pb-c.h"
+#include "crm/comms/v1/comms.pb-c.h"
 #include "crm/leads/v1/config.pb-c.h"
 #include "crm/leads/v1/directory.pb-c.h"
 #include "crm/leads/v1/leads.pb-c.h"

@@ -3,6 +3,9 @@
 /// The messages and enums of the proto package `crm.activities.v1`.
 public enum ActivitiesV1 {}
 
+/// The messages and enums of the proto package `crm.comms.v1`.
+public enum CommsV1 {}
+
 /// The messages and enums of the proto package `crm.leads.v1`.
 public enum LeadsV1 {}
 
