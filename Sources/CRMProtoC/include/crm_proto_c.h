@@ -6,6 +6,7 @@
 #include "crm/leads/v1/config.pb-c.h"
 #include "crm/leads/v1/directory.pb-c.h"
 #include "crm/leads/v1/leads.pb-c.h"
+#include "crm/reports/v1/reports.pb-c.h"
 #include "crm/rpc/v1/rpc.pb-c.h"
 #include "crm/rpc/v1/types.pb-c.h"
 #include "crm/testing/v1/testing.pb-c.h"

@@ -9,6 +9,9 @@ public enum CommsV1 {}
 /// The messages and enums of the proto package `crm.leads.v1`.
 public enum LeadsV1 {}
 
+/// The messages and enums of the proto package `crm.reports.v1`.
+public enum ReportsV1 {}
+
 /// The messages and enums of the proto package `crm.rpc.v1`.
 public enum RpcV1 {}
 
