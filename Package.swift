@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CRMAPI", targets: ["CRMAPI"]),
         .executable(name: "crm-protogen", targets: ["crm-protogen"]),
         .executable(name: "crm-bench", targets: ["crm-bench"]),
+        .executable(name: "crm-echo", targets: ["crm-echo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -61,6 +62,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The conformance server for client authors: Echo and Health on the shared runtime.
+        .executableTarget(
+            name: "crm-echo",
+            dependencies: [
+                "CRMAPI",
+                "CRMRPC",
+                "CRMService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Benchmarks (scripts/bench): the RPC core against a plain TCP floor.
         .executableTarget(
             name: "crm-bench",
@@ -85,5 +96,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
+        .testTarget(name: "CRMServiceTests", dependencies: ["CRMService"]),
+        .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]
 )

@@ -257,7 +257,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             "method": "\(call.method.path)", "code": "\(codeName)", "duration_ms": "\(Double(nanoseconds) / 1e6)",
         ]
         if !call.traceID.isEmpty { metadata["trace_id"] = "\(call.traceID)" }
-        logger.log(level: code == .internal ? .error : .debug, "call finished", metadata: metadata)
+        logger.log(level: code == .internal ? .error : .info, "call finished", metadata: metadata)
     }
 
     // MARK: shutdown
