@@ -3,7 +3,7 @@ import NIOCore
 
 /// Tracks the calls in flight on one client connection and routes response frames to them.
 /// All state lives on the channel's event loop.
-final class ClientConnectionHandler: ChannelInboundHandler {
+final class ClientConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
@@ -21,9 +21,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private let decodeLimits: DecodeLimits
     private var calls: [UInt64: Call] = [:]
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var closedReason: RPCError?
-    private var flushScheduled = false
+    var flushScheduled = false
 
     init(decodeLimits: DecodeLimits = DecodeLimits()) {
         self.decodeLimits = decodeLimits
@@ -49,7 +49,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             }
         }
         calls[id] = call
-        write(frame)
+        writeCoalesced(frame)
     }
 
     /// Ends a call on the client's side (task cancelled, stream abandoned) and tells the server.
@@ -63,7 +63,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         fail(call.receiver, error)
         if notifyServer, let context,
            let frame = try? Frame.encode(header: RpcV1.RequestHeader(callId: id, kind: .cancel), body: { _ in }, allocator: context.channel.allocator) {
-            write(frame)
+            writeCoalesced(frame)
         }
     }
 
@@ -137,18 +137,4 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Writes now and flushes once at the end of this event loop tick, so that calls started
-    /// together leave in one system call.
-    private func write(_ frame: ByteBuffer) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(frame), promise: nil)
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let handler = bound.value
-            handler.flushScheduled = false
-            handler.context?.flush()
-        }
-    }
 }

@@ -20,6 +20,9 @@ public struct RPCServerConfiguration: Sendable {
     public var decodeLimits: DecodeLimits
     /// Reported by Health.
     public var version: String
+    /// Count calls and time them per method through swift-metrics (off only for benchmarks of
+    /// the bare runtime).
+    public var recordMetrics: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -28,7 +31,8 @@ public struct RPCServerConfiguration: Sendable {
         maxConcurrentCallsPerConnection: Int = 1024,
         idleTimeout: TimeAmount? = .minutes(5),
         decodeLimits: DecodeLimits = DecodeLimits(),
-        version: String = "0.1.0"
+        version: String = "0.1.0",
+        recordMetrics: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -37,6 +41,7 @@ public struct RPCServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.decodeLimits = decodeLimits
         self.version = version
+        self.recordMetrics = recordMetrics
     }
 }
 

@@ -5,7 +5,7 @@ import NIOCore
 
 /// Serves the calls of one connection. All of its state lives on the channel's event loop;
 /// handlers run as tasks and come back to the loop to write.
-final class ServerConnectionHandler: ChannelInboundHandler {
+final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
@@ -22,7 +22,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let registry: ConnectionRegistry
     private var logger: Logger
     private var calls: [UInt64: Call] = [:]
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
+    var flushScheduled = false
     private var draining = false
     private var closing = false
 
@@ -189,7 +190,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Writes one message of a stream; nil when the call is already over.
     private func writeStreamFrame(_ id: UInt64, _ frame: ByteBuffer) -> EventLoopFuture<Void>? {
         guard let context, calls[id] != nil, !closing else { return nil }
-        return context.writeAndFlush(wrapOutboundOut(frame))
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        writeCoalesced(frame, promise: promise)
+        return promise.futureResult
     }
 
     /// Writes the call's final frame and returns the status code it carried.
@@ -208,12 +211,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 header.status = RPCError(.resourceExhausted, "the response of \(body?.readableBytes ?? 0) bytes exceeds the frame limit of \(configuration.frameLimits.maxFrameSize) bytes").status
                 frame = try Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator)
             }
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            writeCoalesced(frame)
         } catch {
             // Only a status message with a NUL could fail to encode; say so without it.
             header.status = RpcV1.Status(code: .internal, message: "the status could not be encoded")
             if let frame = try? Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator) {
-                context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+                writeCoalesced(frame)
             }
         }
         return header.status?.code ?? .ok
@@ -250,14 +253,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let elapsed = ContinuousClock.now - call.started
         let (seconds, attoseconds) = elapsed.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        let codeName = code.name
-        Counter(label: "crm_rpc_server_calls_total", dimensions: [("method", call.method.path), ("code", codeName)]).increment()
-        Metrics.Timer(label: "crm_rpc_server_call_duration", dimensions: [("method", call.method.path)]).recordNanoseconds(nanoseconds)
+        let metrics = configuration.recordMetrics
+        if metrics {
+            Counter(label: "crm_rpc_server_calls_total", dimensions: [("method", call.method.path), ("code", code.name)]).increment()
+            Metrics.Timer(label: "crm_rpc_server_call_duration", dimensions: [("method", call.method.path)]).recordNanoseconds(nanoseconds)
+        }
+        let level: Logger.Level = code == .internal ? .error : .info
+        guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
-            "method": "\(call.method.path)", "code": "\(codeName)", "duration_ms": "\(Double(nanoseconds) / 1e6)",
+            "method": "\(call.method.path)", "code": "\(code.name)", "duration_ms": "\(Double(nanoseconds) / 1e6)",
         ]
         if !call.traceID.isEmpty { metadata["trace_id"] = "\(call.traceID)" }
-        logger.log(level: code == .internal ? .error : .info, "call finished", metadata: metadata)
+        logger.log(level: level, "call finished", metadata: metadata)
     }
 
     // MARK: shutdown
@@ -276,11 +283,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             writeFinal(id, .failure(RPCError(.unavailable, "the server shut down before the call finished")))
         }
         calls.removeAll()
+        context?.flush()  // answers written this tick must leave before the close
         context?.close(promise: nil)
     }
 
     private func closeIfDrained() {
         guard draining, calls.isEmpty, let context else { return }
+        context.flush()  // the last answers may still wait for this tick's flush
         context.close(promise: nil)
     }
 }

@@ -1,0 +1,155 @@
+import ArgumentParser
+import CRMAPI
+import CRMRPC
+import CRMWire
+import Foundation
+import Logging
+
+/// crm-bench: the RPC core against the physical floor (crm-floor, a C loopback ping-pong with the
+/// same frame sizes), in one run, on this machine. scripts/bench builds both in release mode,
+/// runs this, and keeps the table in BENCHMARKS.md.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crm-bench",
+        abstract: "Measures the RPC core next to a plain TCP ping-pong and prints one table."
+    )
+
+    @Option(help: "Sequential calls timed for the round-trip percentiles.")
+    var roundTrips = 20_000
+
+    @Option(help: "Calls made for each calls-per-second measurement.")
+    var calls = 100_000
+
+    @Option(help: "Bytes of payload in each Echo request and response.")
+    var payload = 32
+
+    @Option(help: "Write the table into this Markdown file, replacing the previous RPC core table.")
+    var markdown: String?
+
+    func run() async throws {
+        var logger = Logger(label: "crm-bench")
+        logger.logLevel = .warning
+        var router = RPCRouter()
+        router.register(EchoService())
+        let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), router: router, logger: logger)
+        try await server.start()
+        let rpc = RPCClient(host: "127.0.0.1", port: server.port!)
+        let echo = TestingV1.Echo.Client(rpc)
+        let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
+        let (requestBytes, responseBytes) = try frameSizes(request)
+
+        for _ in 0..<2_000 { _ = try await echo.echo(request) }
+
+        var samples: [Double] = []
+        samples.reserveCapacity(roundTrips)
+        for _ in 0..<roundTrips {
+            let start = ContinuousClock.now
+            _ = try await echo.echo(request)
+            samples.append((ContinuousClock.now - start).microseconds)
+        }
+        samples.sort()
+        let p50 = samples[samples.count / 2]
+        let p99 = samples[samples.count * 99 / 100]
+
+        var rates: [Int: Double] = [:]
+        for depth in [1, 16, 256] {
+            rates[depth] = try await callsPerSecond(echo, request, depth: depth, total: depth == 1 ? min(calls, roundTrips) : calls)
+        }
+        await rpc.close()
+        await server.shutdown()
+
+        let floorOne = try runFloor(requestBytes, responseBytes, iterations: roundTrips, depth: 1)
+        let floorPipelined = try runFloor(requestBytes, responseBytes, iterations: calls * 2, depth: 64)
+
+        let rows: [(String, String, String, String)] = [
+            ("unary round trip p50", us(p50), us(floorOne.p50), verdict(p50 / floorOne.p50, "x the floor", target: "<= 2x", ok: p50 <= 2 * floorOne.p50)),
+            ("unary round trip p99", us(p99), us(floorOne.p99), String(format: "%.2fx the floor", p99 / floorOne.p99)),
+            ("calls/s, 1 in flight", perSecond(rates[1]!), perSecond(floorOne.rate), String(format: "%.2fx the floor", rates[1]! / floorOne.rate)),
+            ("calls/s, 16 in flight", perSecond(rates[16]!), "", ""),
+            ("calls/s, 256 in flight", perSecond(rates[256]!), perSecond(floorPipelined.rate) + " (depth 64)",
+             verdict(rates[256]! / floorPipelined.rate, "x the floor", target: ">= 1x", ok: rates[256]! >= floorPipelined.rate)),
+        ]
+        var table = "| measurement | crm RPC (Swift, NIO, protobuf-c) | floor (C, plain TCP) | ratio (target) |\n|---|---|---|---|\n"
+        for row in rows { table += "| \(row.0) | \(row.1) | \(row.2) | \(row.3) |\n" }
+        let context = "Echo call: request frame \(requestBytes) B, response frame \(responseBytes) B; one connection; client and server in one process on loopback."
+        print(context)
+        print(table)
+        if let markdown { try write(table: table, context: context, to: markdown) }
+    }
+
+    private func frameSizes(_ request: TestingV1.EchoRequest) throws -> (Int, Int) {
+        let requestHeader = RpcV1.RequestHeader(callId: 1000, kind: .open, method: TestingV1.Echo.Method.echo.path)
+        let responseHeader = RpcV1.ResponseHeader(callId: 1000, endOfStream: true, status: RpcV1.Status())
+        let response = TestingV1.EchoResponse(text: request.text, payload: request.payload)
+        return (
+            8 + (try requestHeader.serializedBytes().count) + (try request.serializedBytes().count),
+            8 + (try responseHeader.serializedBytes().count) + (try response.serializedBytes().count)
+        )
+    }
+
+    private func callsPerSecond(_ echo: TestingV1.Echo.Client, _ request: TestingV1.EchoRequest, depth: Int, total: Int) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<depth {
+                let share = total / depth + (worker < total % depth ? 1 : 0)
+                group.addTask {
+                    for _ in 0..<share { _ = try await echo.echo(request) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(total) / (ContinuousClock.now - start).seconds
+    }
+
+    private struct FloorResult { var p50: Double; var p99: Double; var rate: Double }
+
+    private func runFloor(_ requestBytes: Int, _ responseBytes: Int, iterations: Int, depth: Int) throws -> FloorResult {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("crm-floor")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = [String(requestBytes), String(responseBytes), String(iterations), String(depth)]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var values: [String: Double] = [:]
+        for pair in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace) {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
+        }
+        guard process.terminationStatus == 0, let rate = values["rate"] else {
+            throw ValidationError("crm-floor failed (is it built beside crm-bench?)")
+        }
+        return FloorResult(p50: values["p50_us"] ?? 0, p99: values["p99_us"] ?? 0, rate: rate)
+    }
+
+    private func write(table: String, context: String, to path: String) throws {
+        let begin = "<!-- rpc-core:begin -->"
+        let end = "<!-- rpc-core:end -->"
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let section = "\(begin)\n## RPC core\n\nMeasured \(date) on \(ProcessInfo.processInfo.activeProcessorCount) cores of \(cpu), release build. \(context)\n\n\(table)\(end)"
+        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n\n`scripts/bench` runs every benchmark on this machine and rewrites its section of this file.\n\n"
+        if let lower = text.range(of: begin), let upper = text.range(of: end) {
+            text.replaceSubrange(lower.lowerBound..<upper.upperBound, with: section)
+        } else {
+            text += section + "\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    private func us(_ value: Double) -> String { String(format: "%.1f µs", value) }
+    private func perSecond(_ value: Double) -> String { String(format: "%.0f", value) }
+    private func verdict(_ ratio: Double, _ unit: String, target: String, ok: Bool) -> String {
+        String(format: "%.2f%@ (%@: %@)", ratio, unit, target, ok ? "met" : "not met")
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var microseconds: Double { seconds * 1e6 }
+}
