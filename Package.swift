@@ -79,6 +79,8 @@ let package = Package(
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The physical floor for the benchmark: a C loopback ping-pong with the same frame sizes.

@@ -4,6 +4,8 @@ import CRMRPC
 import CRMWire
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 
 /// crm-bench: the RPC core against the physical floor (crm-floor, a C loopback ping-pong with the
 /// same frame sizes), in one run, on this machine. scripts/bench builds both in release mode,
@@ -24,6 +26,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Bytes of payload in each Echo request and response.")
     var payload = 32
 
+    @Option(help: "Event loop threads shared by the benchmark's server and client (0: one per core).")
+    var loopThreads = 0
+
     @Option(help: "Write the table into this Markdown file, replacing the previous RPC core table.")
     var markdown: String?
 
@@ -32,9 +37,10 @@ struct Bench: AsyncParsableCommand {
         logger.logLevel = .warning
         var router = RPCRouter()
         router.register(EchoService())
-        let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), router: router, logger: logger)
+        let group: any EventLoopGroup = loopThreads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: loopThreads) : MultiThreadedEventLoopGroup.singleton
+        let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), router: router, logger: logger, group: group)
         try await server.start()
-        let rpc = RPCClient(host: "127.0.0.1", port: server.port!)
+        let rpc = RPCClient(configuration: RPCClientConfiguration(host: "127.0.0.1", port: server.port!), group: group)
         let echo = TestingV1.Echo.Client(rpc)
         let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
         let (requestBytes, responseBytes) = try frameSizes(request)
