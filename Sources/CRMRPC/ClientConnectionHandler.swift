@@ -36,7 +36,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     /// Sends a call's OPEN frame.
     func start(_ id: UInt64, frame: ByteBuffer, receiver: Receiver, timeout: Duration?) {
         guard let context, closedReason == nil else {
-            fail(receiver, closedReason ?? RPCError(.unavailable, "the connection is closed"))
+            // The server never saw this call, so the client may safely send it again.
+            switch receiver {
+            case .unary(let promise): promise.fail(CallNotSent())
+            case .stream(let continuation): continuation.finish(throwing: CallNotSent())
+            }
             return
         }
         var call = Call(receiver: receiver, timer: nil)
@@ -138,3 +142,6 @@ final class ClientConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     }
 
 }
+
+/// A call that failed before any of it was written: the connection had already closed.
+struct CallNotSent: Error {}

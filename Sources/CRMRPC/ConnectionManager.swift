@@ -40,8 +40,13 @@ final class ConnectionManager: Sendable {
         while true {
             let next: Next = state.withLockedValue { state in
                 switch state {
-                case .ready(let connection):
+                case .ready(let connection) where connection.channel.isActive:
                     return .use(connection)
+                case .ready:
+                    // Closed, and its close callback has not run yet: replace it now.
+                    let task = connect()
+                    state = .connecting(task)
+                    return .wait(task)
                 case .connecting(let task):
                     return .wait(task)
                 case .idle:

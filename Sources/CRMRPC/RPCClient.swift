@@ -31,24 +31,36 @@ public final class RPCClient: Sendable {
     ) async throws(RPCError) -> Response {
         let timeout = options.timeout ?? configuration.defaultTimeout
         let deadline = timeout.map { ContinuousClock.now + $0 }
-        let connection = try await manager.connection(deadline: deadline, waitForReady: options.waitForReady)
-        let id = connection.nextCallID()
-        let remaining = deadline.map { $0 - .now }
-        let frame = try encodeRequest(id: id, method: method, request: request, options: options, remaining: remaining, allocator: connection.channel.allocator)
-        let promise = connection.channel.eventLoop.makePromise(of: ByteBuffer.self)
-        connection.start(id, frame: frame, receiver: .unary(promise), timeout: remaining)
-        let body: ByteBuffer
-        do {
-            body = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                connection.cancel(id)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try await manager.connection(deadline: deadline, waitForReady: options.waitForReady)
+            let id = connection.nextCallID()
+            let remaining = deadline.map { $0 - .now }
+            let frame = try encodeRequest(id: id, method: method, request: request, options: options, remaining: remaining, allocator: connection.channel.allocator)
+            let promise = connection.channel.eventLoop.makePromise(of: ByteBuffer.self)
+            connection.start(id, frame: frame, receiver: .unary(promise), timeout: remaining)
+            let body: ByteBuffer
+            do {
+                body = try await withTaskCancellationHandler {
+                    try await promise.futureResult.get()
+                } onCancel: {
+                    connection.cancel(id)
+                }
+            } catch let error as RPCError {
+                throw error
+            } catch is CallNotSent {
+                // The connection closed under us before the call left: one more try on a new one.
+                if attempt < 2 { continue }
+                throw RPCError(.unavailable, "the connection to \(configuration.host):\(configuration.port) closed before the call was sent")
+            } catch {
+                throw RPCError(.unknown, "\(error)")
             }
-        } catch let error as RPCError {
-            throw error
-        } catch {
-            throw RPCError(.unknown, "\(error)")
+            return try decodeResponse(body, of: method)
         }
+    }
+
+    private func decodeResponse<Response: WireMessage>(_ body: ByteBuffer, of method: MethodDescriptor) throws(RPCError) -> Response {
         do {
             return try Response(buffer: body, limits: DecodeLimits())
         } catch {

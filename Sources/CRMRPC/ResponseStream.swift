@@ -31,6 +31,8 @@ public struct ResponseStream<Message: WireMessage>: AsyncSequence, Sendable {
                 body = try await bodies!.next()
             } catch let error as RPCError {
                 throw error
+            } catch is CallNotSent {
+                throw RPCError(.unavailable, "the connection closed before the call was sent")
             } catch {
                 throw RPCError(.unknown, "\(error)")
             }

@@ -10,8 +10,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     typealias OutboundOut = ByteBuffer
 
     private struct Call {
-        let task: Task<Void, Never>
-        let timer: Scheduled<Void>?
+        /// nil until the handler's task exists, and for a handler that finished without suspending.
+        var task: Task<Void, Never>?
+        var timer: Scheduled<Void>?
         let method: MethodDescriptor
         let started: ContinuousClock.Instant
         let traceID: String
@@ -21,6 +22,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     private let configuration: RPCServerConfiguration
     private let registry: ConnectionRegistry
     private var logger: Logger
+    private var peer = "?"
     private var calls: [UInt64: Call] = [:]
     private(set) var context: ChannelHandlerContext?
     var flushScheduled = false
@@ -36,14 +38,15 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
+        peer = context.remoteAddress.map { "\($0)" } ?? "?"
+        logger[metadataKey: "peer"] = "\(peer)"
         registry.add(context.channel, NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         for call in calls.values {
             call.timer?.cancel()
-            call.task.cancel()
+            call.task?.cancel()
         }
         calls.removeAll()
         registry.remove(context.channel)
@@ -130,7 +133,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             method: route.descriptor,
             metadata: Metadata(header: header),
             deadline: deadline,
-            peer: context.remoteAddress.map { "\($0)" } ?? "?",
+            peer: peer,
             logger: callLogger
         )
 
@@ -147,19 +150,29 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             }.get()
         }
         let limits = configuration.decodeLimits
-        let task = Task {
+        // The call is registered before its handler starts, because the handler may finish
+        // before Task.immediate returns.
+        calls[id] = Call(task: nil, timer: nil, method: route.descriptor, started: started, traceID: header.traceId)
+        if deadline != nil {
+            calls[id]?.timer = loop.scheduleTask(in: .milliseconds(Int64(timeout))) { bound.value.expire(id, after: timeout) }
+        }
+        // The handler runs right here on the event loop until it first suspends: decoding,
+        // validation and a handler that answers without waiting cost no thread hop. Work that
+        // waits (a database, another service) continues on the global executor.
+        let task = Task.immediate {
             let outcome: Result<ByteBuffer?, any Error>
             do {
                 outcome = .success(try await route.invoke(body, limits, serverContext, output))
             } catch {
                 outcome = .failure(error)
             }
-            loop.execute { bound.value.finish(id, outcome) }
+            if loop.inEventLoop {
+                bound.value.finish(id, outcome)
+            } else {
+                loop.execute { bound.value.finish(id, outcome) }
+            }
         }
-        let timer = deadline.map { _ in
-            loop.scheduleTask(in: .milliseconds(Int64(timeout))) { bound.value.expire(id, after: timeout) }
-        }
-        calls[id] = Call(task: task, timer: timer, method: route.descriptor, started: started, traceID: header.traceId)
+        calls[id]?.task = task
     }
 
     private func finish(_ id: UInt64, _ outcome: Result<ByteBuffer?, any Error>) {
@@ -172,7 +185,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
 
     private func expire(_ id: UInt64, after timeout: UInt64) {
         guard let call = calls.removeValue(forKey: id) else { return }
-        call.task.cancel()
+        call.task?.cancel()
         writeFinal(id, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout) ms exceeded")))
         record(call, code: .deadlineExceeded)
         closeIfDrained()
@@ -182,7 +195,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         // The client gave up on the call; it expects no answer.
         guard let call = calls.removeValue(forKey: id) else { return }
         call.timer?.cancel()
-        call.task.cancel()
+        call.task?.cancel()
         record(call, code: .cancelled)
         closeIfDrained()
     }
@@ -229,7 +242,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         closing = true
         for call in calls.values {
             call.timer?.cancel()
-            call.task.cancel()
+            call.task?.cancel()
         }
         calls.removeAll()
         let header = RpcV1.ResponseHeader(callId: 0, endOfStream: true, status: error.status)
@@ -279,7 +292,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     func forceClose() {
         for (id, call) in calls {
             call.timer?.cancel()
-            call.task.cancel()
+            call.task?.cancel()
             writeFinal(id, .failure(RPCError(.unavailable, "the server shut down before the call finished")))
         }
         calls.removeAll()
