@@ -23,6 +23,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     private let registry: ConnectionRegistry
     private var logger: Logger
     private var peer = "?"
+    /// Metric handles by method path (and code), made once per connection rather than per call.
+    private var timers: [String: Metrics.Timer] = [:]
+    private var counters: [String: [Int32: Counter]] = [:]
     private var calls: [UInt64: Call] = [:]
     private(set) var context: ChannelHandlerContext?
     var flushScheduled = false
@@ -126,15 +129,12 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         let started = ContinuousClock.now
         let timeout = header.timeoutMs > 0 ? min(header.timeoutMs, UInt64(Int64.max / 1_000_000)) : 0
         let deadline = timeout > 0 ? started + .milliseconds(Int64(timeout)) : nil
-        var callLogger = logger
-        callLogger[metadataKey: "method"] = "\(header.method)"
-        if !header.traceId.isEmpty { callLogger[metadataKey: "trace_id"] = "\(header.traceId)" }
         let serverContext = ServerContext(
             method: route.descriptor,
             metadata: Metadata(header: header),
             deadline: deadline,
             peer: peer,
-            logger: callLogger
+            logger: logger
         )
 
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -268,8 +268,21 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         let metrics = configuration.recordMetrics
         if metrics {
-            Counter(label: "crm_rpc_server_calls_total", dimensions: [("method", call.method.path), ("code", code.name)]).increment()
-            Metrics.Timer(label: "crm_rpc_server_call_duration", dimensions: [("method", call.method.path)]).recordNanoseconds(nanoseconds)
+            let path = call.method.path
+            if let counter = counters[path]?[code.protoValue] {
+                counter.increment()
+            } else {
+                let counter = Counter(label: "crm_rpc_server_calls_total", dimensions: [("method", path), ("code", code.name)])
+                counters[path, default: [:]][code.protoValue] = counter
+                counter.increment()
+            }
+            if let timer = timers[path] {
+                timer.recordNanoseconds(nanoseconds)
+            } else {
+                let timer = Metrics.Timer(label: "crm_rpc_server_call_duration", dimensions: [("method", path)])
+                timers[path] = timer
+                timer.recordNanoseconds(nanoseconds)
+            }
         }
         let level: Logger.Level = code == .internal ? .error : .info
         guard logger.logLevel <= level else { return }

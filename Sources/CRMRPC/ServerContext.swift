@@ -11,15 +11,22 @@ public struct ServerContext: Sendable {
     public let deadline: ContinuousClock.Instant?
     /// The peer's address, for logs.
     public let peer: String
-    /// A logger carrying the method and trace id.
-    public var logger: Logger
+    private let baseLogger: Logger
 
     public init(method: MethodDescriptor, metadata: Metadata = Metadata(), deadline: ContinuousClock.Instant? = nil, peer: String = "local", logger: Logger = Logger(label: "crm.rpc")) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.peer = peer
-        self.logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger carrying the method and trace id (built when asked for: most calls never log).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "method"] = "\(method.path)"
+        if !metadata.traceID.isEmpty { logger[metadataKey: "trace_id"] = "\(metadata.traceID)" }
+        return logger
     }
 }
 
