@@ -8,12 +8,15 @@ import CProtobufC
 /// The memory of the C structs built to encode one message: a bump allocator over malloc'd
 /// chunks, all freed at once when the arena goes away (right after `protobuf_c_message_pack`).
 final class CArena {
-    private static let chunkSize = 8 * 1024
+    /// Most messages fit the first chunk; later chunks double, up to the largest size.
+    private static let firstChunkSize = 1024
+    private static let largestChunkSize = 32 * 1024
     private static let alignment = 16
 
     private var chunks: [UnsafeMutableRawPointer] = []
     private var cursor: UnsafeMutableRawPointer? = nil
     private var remaining = 0
+    private var nextChunkSize = CArena.firstChunkSize
 
     init() {}
 
@@ -24,17 +27,19 @@ final class CArena {
     /// Zeroed memory for `bytes` bytes, aligned for any C type.
     func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let size = (max(bytes, 1) + Self.alignment - 1) & ~(Self.alignment - 1)
-        if size > Self.chunkSize / 4 {
+        if size > Self.largestChunkSize / 4 {
             // Large blocks get a chunk of their own so the current chunk is not wasted.
             guard let block = calloc(1, size) else { fatalError("out of memory encoding a message") }
             chunks.append(block)
             return block
         }
         if size > remaining {
-            guard let chunk = calloc(1, Self.chunkSize) else { fatalError("out of memory encoding a message") }
+            let chunkSize = max(nextChunkSize, size)
+            guard let chunk = calloc(1, chunkSize) else { fatalError("out of memory encoding a message") }
             chunks.append(chunk)
             cursor = chunk
-            remaining = Self.chunkSize
+            remaining = chunkSize
+            nextChunkSize = min(nextChunkSize * 2, Self.largestChunkSize)
         }
         let block = cursor!
         cursor = block + size
