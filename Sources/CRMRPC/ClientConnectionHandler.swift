@@ -45,10 +45,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         }
         var call = Call(receiver: receiver, timer: nil)
         if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            call.timer = context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            call.timer = context.eventLoop.scheduleTask(in: timeout.timeAmount) {
                 bound.value.end(id, with: RPCError(.deadlineExceeded, "no answer within \(timeout)"), notifyServer: true)
             }
         }

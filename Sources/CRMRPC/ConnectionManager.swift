@@ -95,10 +95,9 @@ final class ConnectionManager: Sendable {
         let group = self.group
         return Task {
             do {
-                let (seconds, attoseconds) = configuration.connectTimeout.components
                 let connection = try await ClientBootstrap(group: group)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .connectTimeout(.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+                    .connectTimeout(configuration.connectTimeout.timeAmount)
                     .connect(host: configuration.host, port: configuration.port) { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let handler = ClientConnectionHandler()

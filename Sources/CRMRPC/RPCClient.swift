@@ -110,8 +110,7 @@ public final class RPCClient: Sendable {
         )
         if let remaining {
             guard remaining > .zero else { throw RPCError(.deadlineExceeded, "the deadline passed before the call was sent") }
-            let (seconds, attoseconds) = remaining.components
-            header.timeoutMs = UInt64(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            header.timeoutMs = UInt64(max(1, remaining.milliseconds))
         }
         let frame: ByteBuffer
         do {

@@ -263,9 +263,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     }
 
     private func record(_ call: Call, code: RPCError.Code) {
-        let elapsed = ContinuousClock.now - call.started
-        let (seconds, attoseconds) = elapsed.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanoseconds = (ContinuousClock.now - call.started).nanoseconds
         let metrics = configuration.recordMetrics
         if metrics {
             let path = call.method.path
