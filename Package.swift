@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "crm-protogen", targets: ["crm-protogen"]),
         .executable(name: "crm-bench", targets: ["crm-bench"]),
         .executable(name: "crm-echo", targets: ["crm-echo"]),
+        .executable(name: "crm-leads", targets: ["crm-leads"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // libprotobuf-c from the system (Debian: libprotobuf-c-dev).
@@ -50,17 +53,47 @@ let package = Package(
         ),
         // Generated server protocols and typed clients for every service in proto/.
         .target(name: "CRMAPI", dependencies: ["CRMWire", "CRMRPC"]),
-        // What every service executable shares: configuration, logging, lifecycle.
+        // The business vocabulary every service's domain shares (roles, errors, clock); no wire, no SQL.
+        .target(name: "CRMDomain"),
+        // What every service executable shares: configuration, auth, logging, lifecycle.
         .target(
             name: "CRMService",
             dependencies: [
+                "CRMDomain",
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // The leads service: its domain, store and handlers (services/leads/ holds its ops files).
+        .target(
+            name: "LeadsService",
+            dependencies: [
+                "CRMAPI",
+                "CRMDomain",
+                "CRMRPC",
+                "CRMService",
+                "CRMWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "services/leads/Sources/LeadsService"
+        ),
+        .executableTarget(
+            name: "crm-leads",
+            dependencies: [
+                "LeadsService",
+                "CRMService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "services/leads/Sources/crm-leads"
         ),
         // The conformance server for client authors: Echo and Health on the shared runtime.
         .executableTarget(
@@ -98,7 +131,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
-        .testTarget(name: "CRMServiceTests", dependencies: ["CRMService"]),
+        .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC"]),
+        .testTarget(name: "LeadsServiceTests", dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI"]),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]

@@ -1,0 +1,97 @@
+import CRMDomain
+import CRMRPC
+import CRMService
+import CRMWire
+import GRDB
+import NIOPosix
+
+/// What every handler of the leads service needs.
+struct Environment: Sendable {
+    let database: LeadsDatabase
+    let authenticator: Authenticator
+    let hasher: PasswordHasher
+    let clock: WallClock
+    let tokenLifetime: Duration
+
+    /// Runs a handler's body, turning business-rule and storage errors into RPC statuses.
+    func run<T>(_ body: () async throws -> T) async throws(RPCError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw Self.rpcError(error)
+        }
+    }
+
+    static func rpcError(_ error: any Error) -> RPCError {
+        switch error {
+        case let error as RPCError: return error
+        case let error as DomainError: return RPCError(error)
+        case is CancellationError: return RPCError(.cancelled, "the call was cancelled")
+        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
+            return RPCError(.unavailable, "the database is busy; try again")
+        default: return RPCError(.internal, "internal error")
+        }
+    }
+
+    /// The caller, from the call's token.
+    func caller(_ context: ServerContext) throws(RPCError) -> Caller {
+        try authenticator.caller(of: context)
+    }
+
+    /// Runs CPU-heavy work (password hashing) on NIO's blocking pool, never on an event loop.
+    func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+
+    /// Runs a mutation in one transaction. With an idempotency key, a retried call returns the
+    /// first answer and changes nothing: the answer is stored in the same transaction.
+    func mutate<Response: WireMessage>(
+        _ context: ServerContext,
+        caller: Caller,
+        _ body: @escaping @Sendable (Database) throws -> Response
+    ) async throws -> Response {
+        let key = context.metadata.idempotencyKey
+        guard !key.isEmpty else { return try await database.write(body) }
+        guard key.count <= 200 else {
+            throw DomainError.invalid([Violation("idempotency_key", "must be at most 200 characters")])
+        }
+        let method = context.method.path
+        let now = clock.millis()
+        let bytes = try await database.write { db -> [UInt8] in
+            if let first = try IdempotencyStore.response(db, callerID: caller.userID, method: method, key: key) {
+                return first
+            }
+            let bytes = try body(db).serializedBytes()
+            try IdempotencyStore.save(db, callerID: caller.userID, method: method, key: key, response: bytes, at: now)
+            return bytes
+        }
+        return try Response(serializedBytes: bytes)
+    }
+}
+
+/// Page sizes and the opaque page tokens of list calls.
+enum Paging {
+    /// The offset and limit a request asks for, or violations naming its fields.
+    static func window(pageSize: Int32, pageToken: String, into violations: inout Violations) -> (offset: Int, limit: Int) {
+        var limit = 50
+        if pageSize < 0 || pageSize > 500 {
+            violations.add("page_size", "must be from 1 to 500, or 0 for 50")
+        } else if pageSize > 0 {
+            limit = Int(pageSize)
+        }
+        var offset = 0
+        if !pageToken.isEmpty {
+            if pageToken.hasPrefix("p1."), let value = Int(pageToken.dropFirst(3)), value >= 0 {
+                offset = value
+            } else {
+                violations.add("page_token", "is not a token this service issued")
+            }
+        }
+        return (offset, limit)
+    }
+
+    /// The token for the page after `count` items read at `offset` with `limit`; empty at the end.
+    static func nextToken(offset: Int, limit: Int, count: Int) -> String {
+        count < limit ? "" : "p1.\(offset + count)"
+    }
+}

@@ -1,0 +1,83 @@
+import CRMAPI
+import CRMDomain
+import CRMRPC
+import CRMService
+import CRMWire
+
+/// The leads service assembled: its store, its handlers, and the router a server hosts.
+public final class LeadsServer: Sendable {
+    public struct Configuration: Sendable {
+        /// The SQLite file.
+        public var databasePath: String
+        /// The token signing secret shared with the other services (at least 32 characters).
+        public var authSecret: String
+        /// How long a token from Login is accepted.
+        public var tokenLifetime: Duration
+        /// PBKDF2 rounds for new password hashes.
+        public var passwordRounds: Int
+        /// The clock (injected by tests).
+        public var clock: WallClock
+
+        public init(databasePath: String, authSecret: String, tokenLifetime: Duration = .seconds(12 * 3600), passwordRounds: Int = PasswordHasher.defaultRounds, clock: WallClock = .system) {
+            self.databasePath = databasePath
+            self.authSecret = authSecret
+            self.tokenLifetime = tokenLifetime
+            self.passwordRounds = passwordRounds
+            self.clock = clock
+        }
+    }
+
+    public let database: LeadsDatabase
+    let env: Environment
+
+    public init(_ configuration: Configuration) throws {
+        let signer = try TokenSigner(secret: configuration.authSecret)
+        database = try LeadsDatabase(path: configuration.databasePath)
+        env = Environment(
+            database: database,
+            authenticator: Authenticator(signer: signer, clock: configuration.clock),
+            hasher: PasswordHasher(rounds: configuration.passwordRounds),
+            clock: configuration.clock,
+            tokenLifetime: configuration.tokenLifetime)
+    }
+
+    /// Whether the database has no user yet (a first admin must then be given).
+    public func needsFirstAdmin() async throws -> Bool {
+        try await database.read { db in try DirectoryStore.userCount(db) == 0 }
+    }
+
+    /// Creates the first admin on an empty database; does nothing once any user exists.
+    /// Returns whether it created one.
+    @discardableResult
+    public func bootstrapAdmin(login: String, password: String) async throws(DomainError) -> Bool {
+        var violations = Violations()
+        let admin = DirectoryRules.normalised(
+            UserRecord(login: login, name: "Administrator", email: "\(login.lowercased())@localhost.localdomain", role: .admin, unitID: 0, active: true),
+            prefix: "admin", into: &violations)
+        PasswordHasher.check(password, field: "admin password", into: &violations)
+        try violations.check()
+        let hasher = env.hasher
+        let now = env.clock.millis()
+        do {
+            let hash = try await env.offload { hasher.hash(password) }
+            return try await database.write { db in
+                guard try DirectoryStore.userCount(db) == 0 else { return false }
+                let saved = try DirectoryStore.insert(db, user: admin, passwordHash: hash, now: now)
+                try appendEvent(db, .userChanged(saved, actor: 0, at: now))
+                return true
+            }
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            throw DomainError.failedPrecondition("the first admin could not be created: \(error)")
+        }
+    }
+
+    /// The routes of every service crm-leads hosts.
+    public func router() -> RPCRouter {
+        var router = RPCRouter()
+        router.register(AuthHandler(env: env))
+        router.register(DirectoryHandler(env: env))
+        return router
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+
+/// The leads service's SQLite database: WAL, foreign keys, a busy timeout, and the schema as
+/// versioned migrations. A shipped migration is never edited; changes come as new ones.
+public final class LeadsDatabase: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "crm-leads"
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Runs `body` in one write transaction; everything it does commits together or not at all.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    /// Runs `body` on a snapshot of the committed data.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// Closes the database; pending writes finish first.
+    public func close() throws {
+        try pool.close()
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: directory, events, idempotency") { db in
+            try db.create(table: "unit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique(onConflict: .abort).collate(.nocase)
+                t.column("kind", .text).notNull()
+                t.column("manager_id", .integer)  // users reference units too; checked by the store
+                t.column("active", .boolean).notNull()
+                t.column("version", .integer).notNull()
+                t.column("created_at", .integer).notNull()
+            }
+            try db.create(table: "user") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("login", .text).notNull().unique(onConflict: .abort)
+                t.column("name", .text).notNull()
+                t.column("email", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("unit_id", .integer).references("unit")
+                t.column("active", .boolean).notNull()
+                t.column("password_hash", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("created_at", .integer).notNull()
+                t.column("updated_at", .integer).notNull()
+            }
+            try db.create(index: "user_on_unit", on: "user", columns: ["unit_id"])
+            // The transactional outbox: one row per committed change, in commit order.
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("sequence")
+                t.column("type", .integer).notNull()
+                t.column("entity_id", .integer).notNull()
+                t.column("at", .integer).notNull()
+                t.column("actor_id", .integer).notNull()
+                t.column("payload", .blob).notNull()
+            }
+            // The first answer to each idempotent call, by caller, method and key.
+            try db.create(table: "idempotency") { t in
+                t.column("caller_id", .integer).notNull()
+                t.column("method", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("response", .blob).notNull()
+                t.column("created_at", .integer).notNull()
+                t.primaryKey(["caller_id", "method", "key"])
+            }
+        }
+        return migrator
+    }
+}

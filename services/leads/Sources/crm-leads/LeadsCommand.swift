@@ -1,0 +1,71 @@
+import ArgumentParser
+import CRMService
+import Foundation
+import LeadsService
+
+/// crm-leads: the leads service (DESIGN.md section 1).
+@main
+struct LeadsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crm-leads",
+        abstract: "Serves leads, their configuration, users, units and sign-in.",
+        discussion: """
+            On an empty database the first admin is created from --admin-login and the password in \
+            --admin-password-file or CRM_ADMIN_PASSWORD. The auth secret (at least 32 characters) \
+            must be the one the other services use.
+            """
+    )
+
+    @OptionGroup var options: ServiceOptions
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("The first admin's login, used only on an empty database. Env: CRM_ADMIN_LOGIN.", valueName: "login"))
+    var adminLogin: String?
+
+    @Option(help: ArgumentHelp("File holding the first admin's password, used only on an empty database. Env: CRM_ADMIN_PASSWORD (the password itself).", valueName: "path"))
+    var adminPasswordFile: String?
+
+    @Option(help: ArgumentHelp("PBKDF2 rounds for new password hashes.", valueName: "n"))
+    var passwordRounds: Int = PasswordHasher.defaultRounds
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite")
+        let settings: ServiceSettings
+        do throws(SettingsError) {
+            settings = try ServiceSettings.resolve(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard (1_000...10_000_000).contains(passwordRounds) else {
+            throw ValidationError("--password-rounds: must be from 1,000 to 10,000,000")
+        }
+        ServiceRunner.bootstrapLogging(level: settings.logLevel)
+
+        let server: LeadsServer
+        do {
+            server = try LeadsServer(LeadsServer.Configuration(
+                databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds))
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
+        if try await server.needsFirstAdmin() {
+            let login = adminLogin ?? environment["CRM_ADMIN_LOGIN"] ?? "admin"
+            let password: String
+            if let path = adminPasswordFile {
+                password = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } else if let value = environment["CRM_ADMIN_PASSWORD"] {
+                password = value
+            } else {
+                throw ValidationError("the database has no users yet: give the first admin's password with --admin-password-file or CRM_ADMIN_PASSWORD")
+            }
+            do {
+                try await server.bootstrapAdmin(login: login, password: password)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        try await ServiceRunner.run(name: "crm-leads", settings: settings, router: server.router(), version: CRMVersion.current)
+        try server.database.close()
+    }
+}
