@@ -55,12 +55,15 @@ struct ServerClientTests {
         let probe = Probe()
         let server = try await startServer(probe: probe)
         let rpc = client(for: server)
+        // Connect first: a deadline that passes while connecting fails the call before it is sent.
+        _ = try await TestingV1.Echo.Client(rpc).echo(TestingV1.EchoRequest(text: "warm"))
         let error = await #expect(throws: RPCError.self) {
             let _: TestingV1.EchoResponse = try await rpc.unary(
                 ProbeMethods.sleep, request: TestingV1.EchoRequest(text: "slow", delayMs: 10_000),
-                options: CallOptions(timeout: .milliseconds(100)))
+                options: CallOptions(timeout: .milliseconds(300)))
         }
         #expect(error?.code == .deadlineExceeded)
+        #expect(await probe.waitFor("started:slow"))
         #expect(await probe.waitFor("cancelled:slow"))
         // The connection is still good.
         let reply = try await TestingV1.Echo.Client(rpc).echo(TestingV1.EchoRequest(text: "after"))

@@ -16,8 +16,9 @@ struct EchoProcessTests {
         #expect(try await echo.echo(TestingV1.EchoRequest(text: "über")).text == "über")
 
         // A call in flight when SIGTERM arrives still gets its answer.
-        let inFlight = Task { try await echo.echo(TestingV1.EchoRequest(text: "last", delayMs: 500)) }
-        try await Task.sleep(for: .milliseconds(150))
+        // (The margins are wide so that a loaded machine still delivers the call before SIGTERM.)
+        let inFlight = Task { try await echo.echo(TestingV1.EchoRequest(text: "last", delayMs: 2_000)) }
+        try await Task.sleep(for: .milliseconds(700))
         let status = await service.terminate()
         #expect(try await inFlight.value.text == "last")
         #expect(status == 0, "\(service.logText)")

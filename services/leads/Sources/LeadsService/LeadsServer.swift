@@ -78,6 +78,7 @@ public final class LeadsServer: Sendable {
         var router = RPCRouter()
         router.register(AuthHandler(env: env))
         router.register(DirectoryHandler(env: env))
+        router.register(LeadConfigHandler(env: env))
         return router
     }
 }

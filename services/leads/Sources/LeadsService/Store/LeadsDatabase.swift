@@ -78,6 +78,10 @@ public final class LeadsDatabase: Sendable {
                 t.primaryKey(["caller_id", "method", "key"])
             }
         }
+        migrator.registerMigration("v2: lead configuration, seeded") { db in
+            try ConfigStore.createTables(db)
+            try ConfigStore.insertAll(db, DefaultConfiguration.value)
+        }
         return migrator
     }
 }
