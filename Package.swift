@@ -90,6 +90,7 @@ let package = Package(
             name: "crm-leads",
             dependencies: [
                 "LeadsService",
+                "CRMRPC",
                 "CRMService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

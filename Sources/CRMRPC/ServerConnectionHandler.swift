@@ -121,7 +121,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             return
         }
         guard let route = router.route(for: header.method) else {
-            writeFinal(id, .failure(RPCError(.unimplemented, "unknown method \(header.method.isEmpty ? "(empty)" : header.method)")))
+            writeFinal(id, .failure(RPCError(.unimplemented, "this server does not serve \(header.method.isEmpty ? "an empty method name" : header.method)")))
             return
         }
         guard let context else { return }

@@ -5,7 +5,7 @@
  *   crm-interop-c HOST PORT
  *
  * It calls /crm.rpc.v1.Health/Check, /crm.testing.v1.Echo/Echo (two calls in flight at once,
- * answered by call id), /crm.testing.v1.Echo/EchoStream, and an unknown method, checks every
+ * answered by call id), /crm.testing.v1.Echo/EchoStream, and a method it does not serve, checks every
  * answer, prints one line per check and exits 0 when all passed.
  */
 #include <arpa/inet.h>
@@ -169,11 +169,11 @@ int main(int argc, char **argv) {
     }
     check(messages == 3 && ended_ok, "EchoStream sends 3 messages in order, then OK");
 
-    /* An unknown method. */
+    /* A method the server does not serve. */
     send_call(fd, 5, "/crm.testing.v1.Echo/Nope", NULL);
-    if (read_frame(fd, &header, &body, &body_len) != 0) { puts("FAILED no answer to an unknown method"); return 1; }
+    if (read_frame(fd, &header, &body, &body_len) != 0) { puts("FAILED no answer to a method the server does not serve"); return 1; }
     check(header->call_id == 5 && status_code(header) == CRM__RPC__V1__CODE__CODE_UNIMPLEMENTED,
-          "an unknown method is UNIMPLEMENTED");
+          "a method the server does not serve is UNIMPLEMENTED");
     crm__rpc__v1__response_header__free_unpacked(header, NULL);
     free(body);
 

@@ -17,8 +17,11 @@ public final class LeadsServer: Sendable {
         public var passwordRounds: Int
         /// The clock (injected by tests).
         public var clock: WallClock
+        /// Asks crm-activities whether a lead has open work before it is won, lost or cancelled.
+        public var openWork: OpenWorkCheck
 
-        public init(databasePath: String, authSecret: String, tokenLifetime: Duration = .seconds(12 * 3600), passwordRounds: Int = PasswordHasher.defaultRounds, clock: WallClock = .system) {
+        public init(databasePath: String, authSecret: String, tokenLifetime: Duration = .seconds(12 * 3600), passwordRounds: Int = PasswordHasher.defaultRounds, clock: WallClock = .system, openWork: OpenWorkCheck = .unconfigured) {
+            self.openWork = openWork
             self.databasePath = databasePath
             self.authSecret = authSecret
             self.tokenLifetime = tokenLifetime
@@ -29,10 +32,13 @@ public final class LeadsServer: Sendable {
 
     public let database: LeadsDatabase
     let env: Environment
+    let openWork: OpenWorkCheck
+    let notifier = EventNotifier()
 
     public init(_ configuration: Configuration) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
         database = try LeadsDatabase(path: configuration.databasePath)
+        openWork = configuration.openWork
         env = Environment(
             database: database,
             authenticator: Authenticator(signer: signer, clock: configuration.clock),
@@ -79,6 +85,7 @@ public final class LeadsServer: Sendable {
         router.register(AuthHandler(env: env))
         router.register(DirectoryHandler(env: env))
         router.register(LeadConfigHandler(env: env))
+        router.register(LeadsHandler(env: env, openWork: openWork, notifier: notifier))
         return router
     }
 }

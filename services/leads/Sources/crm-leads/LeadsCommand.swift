@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMRPC
 import CRMService
 import Foundation
 import LeadsService
@@ -30,7 +31,7 @@ struct LeadsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite")
+        let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
         let settings: ServiceSettings
         do throws(SettingsError) {
             settings = try ServiceSettings.resolve(SettingsSources(options: options, storeOptions: store), defaults: defaults)
@@ -44,8 +45,10 @@ struct LeadsCommand: AsyncParsableCommand {
 
         let server: LeadsServer
         do {
+            // Winning, losing and cancelling ask crm-activities first, and fail closed without it.
+            let openWork = settings.peers["activities"].map { OpenWorkCheck.activities(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
             server = try LeadsServer(LeadsServer.Configuration(
-                databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds))
+                databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds, openWork: openWork))
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }

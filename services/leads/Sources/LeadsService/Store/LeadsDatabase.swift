@@ -82,6 +82,9 @@ public final class LeadsDatabase: Sendable {
             try ConfigStore.createTables(db)
             try ConfigStore.insertAll(db, DefaultConfiguration.value)
         }
+        migrator.registerMigration("v3: leads, contacts, notes, history, read marks") { db in
+            try LeadStore.createTables(db)
+        }
         return migrator
     }
 }

@@ -1,0 +1,114 @@
+import CRMDomain
+
+/// A lead, as the domain sees it.
+public struct LeadRecord: Sendable, Hashable {
+    public struct Money: Sendable, Hashable, Codable {
+        public var amountMinor: Int64
+        public var currency: String
+    }
+
+    public struct Product: Sendable, Hashable, Codable {
+        public var product: String
+        public var quantity: Int32
+        public var notes: String
+    }
+
+    /// A custom field's value, typed as its definition says.
+    public enum CustomValue: Sendable, Hashable, Codable {
+        case text(String)
+        case integer(Int64)
+        case decimal(String)
+        case boolean(Bool)
+        case date(Int64)
+
+        /// The value as history and CSV show it.
+        public var display: String {
+            switch self {
+            case .text(let v), .decimal(let v): return v
+            case .integer(let v), .date(let v): return String(v)
+            case .boolean(let v): return v ? "true" : "false"
+            }
+        }
+    }
+
+    public var id: Int64 = 0
+    public var fullName = ""
+    public var company = ""
+    public var emails: [String] = []
+    public var phones: [String] = []
+    public var login = ""
+    public var partner = ""
+    public var location = ""
+    public var country = ""
+    public var region = ""
+    public var province = ""
+    public var postalCode = ""
+    public var locale = ""
+    public var campaign = ""
+    public var channel = ""
+    public var sourceTypeID: Int64 = 0
+    public var source = ""
+    public var typeID: Int64 = 0
+    public var categoryID: Int64 = 0
+    public var statusID: Int64 = 0
+    public var state: LifecycleState = .pending
+    public var priority: Int32 = 0
+    public var importance: Int32 = 0
+    public var probability: Int32 = 0
+    public var targetAmount: Money? = nil
+    public var score: Int32 = 0
+    public var ownerID: Int64 = 0
+    public var assignedUnitID: Int64 = 0
+    public var assignedUserID: Int64 = 0
+    public var teamUserIDs: [Int64] = []
+    public var competitorIDs: [Int64] = []
+    public var products: [Product] = []
+    public var lastContactedAt: Int64 = 0
+    public var contactOn: Int64 = 0
+    public var startedAt: Int64 = 0
+    public var expectedCompletionAt: Int64 = 0
+    public var completedAt: Int64 = 0
+    public var lostReasonID: Int64 = 0
+    public var lostToCompetitorID: Int64 = 0
+    public var customFields: [String: CustomValue] = [:]
+    public var acceptedAt: Int64 = 0
+    public var imported = false
+    public var lastReassignedAt: Int64 = 0
+    public var mergedIntoID: Int64 = 0
+    public var version: Int64 = 1
+    public var createdBy: Int64 = 0
+    public var createdAt: Int64 = 0
+    public var updatedBy: Int64 = 0
+    public var updatedAt: Int64 = 0
+
+    public init() {}
+
+    /// Expected completion minus now (open) or minus completion (closed); negative once late.
+    public func timeToCompletion(now: Int64) -> Int64 {
+        guard expectedCompletionAt > 0 else { return 0 }
+        return expectedCompletionAt - (state.isFinal ? completedAt : now)
+    }
+
+    /// How long an open lead is past its expected completion; 0 when it is not.
+    public func timeOverdue(now: Int64) -> Int64 {
+        guard !state.isFinal, expectedCompletionAt > 0, now > expectedCompletionAt else { return 0 }
+        return now - expectedCompletionAt
+    }
+}
+
+/// Who may see and change which leads (DESIGN.md section 4, seed 002).
+public enum LeadAccess {
+    /// An agent sees their own leads and the unaccepted leads of their unit; a unit manager their
+    /// unit's; sales managers, admins and services all. A lead one may not see is NOT_FOUND.
+    public static func canSee(_ caller: Caller, _ lead: LeadRecord) -> Bool {
+        if caller.role.seesAllLeads { return true }
+        if lead.ownerID == caller.userID || lead.assignedUserID == caller.userID || lead.teamUserIDs.contains(caller.userID) { return true }
+        guard caller.unitID != 0, lead.assignedUnitID == caller.unitID else { return false }
+        return caller.role == .unitManager || lead.assignedUserID == 0
+    }
+
+    public static func requireVisible(_ caller: Caller, _ lead: LeadRecord?, id: Int64) throws(DomainError) -> LeadRecord {
+        guard let lead, LeadAccess.canSee(caller, lead) else { throw DomainError.notFound("no lead with id \(id)") }
+        return lead
+    }
+}

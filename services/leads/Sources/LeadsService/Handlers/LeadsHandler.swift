@@ -1,0 +1,383 @@
+import CRMAPI
+import CRMDomain
+import CRMRPC
+import CRMWire
+import GRDB
+
+/// Leads: `crm.leads.v1.Leads`. This version serves the life cycle, lists, notes, history and the
+/// event feed; the methods it does not register answer UNIMPLEMENTED.
+struct LeadsHandler: RPCService {
+    let env: Environment
+    let openWork: OpenWorkCheck
+    let notifier: EventNotifier
+
+    var serviceName: String { LeadsV1.Leads.name }
+
+    func registerMethods(with router: inout RPCRouter) {
+        typealias M = LeadsV1.Leads.Method
+        router.registerUnary(M.createLead) { (r: LeadsV1.CreateLeadRequest, c) in try await self.createLead(r, c) }
+        router.registerUnary(M.getLead) { (r: LeadsV1.GetLeadRequest, c) in try await self.getLead(r, c) }
+        router.registerUnary(M.updateLead) { (r: LeadsV1.UpdateLeadRequest, c) in try await self.updateLead(r, c) }
+        router.registerUnary(M.listLeads) { (r: LeadsV1.ListLeadsRequest, c) in try await self.listLeads(r, c) }
+        router.registerUnary(M.acceptLead) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
+            try await self.transition(r.id, r.version, c, action: "accepted") { lead, life, caller in try life.accept(&lead, caller: caller) }
+        }
+        router.registerUnary(M.startProgress) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
+            try await self.transition(r.id, r.version, c, action: "started") { lead, life, _ in try life.startProgress(&lead) }
+        }
+        router.registerUnary(M.winLead) { (r: LeadsV1.WinLeadRequest, c) -> LeadsV1.Lead in
+            try await self.transition(r.id, r.version, c, action: "won", needsNoOpenWork: true) { lead, life, _ in try life.win(&lead, statusID: r.statusId) }
+        }
+        router.registerUnary(M.loseLead) { (r: LeadsV1.LoseLeadRequest, c) -> LeadsV1.Lead in
+            try await self.transition(r.id, r.version, c, action: "lost", reason: r.note, needsNoOpenWork: true) { lead, life, _ in
+                try life.lose(&lead, reasonID: r.lostReasonId, competitorID: r.competitorId, statusID: r.statusId)
+            }
+        }
+        router.registerUnary(M.cancelLead) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
+            try await self.transition(r.id, r.version, c, action: "cancelled", reason: r.reason, needsNoOpenWork: true) { lead, life, _ in
+                try life.cancel(&lead, reason: r.reason)
+            }
+        }
+        router.registerUnary(M.deleteLead) { (r: LeadsV1.LeadActionRequest, c) in try await self.deleteLead(r, c) }
+        router.registerUnary(M.addNote) { (r: LeadsV1.AddNoteRequest, c) in try await self.addNote(r, c) }
+        router.registerUnary(M.listNotes) { (r: LeadsV1.ListNotesRequest, c) in try await self.listNotes(r, c) }
+        router.registerUnary(M.listHistory) { (r: LeadsV1.ListHistoryRequest, c) in try await self.listHistory(r, c) }
+        router.registerUnary(M.findDuplicates) { (r: LeadsV1.FindDuplicatesRequest, c) in try await self.findDuplicates(r, c) }
+        router.registerUnary(M.markRead) { (r: LeadsV1.MarkReadRequest, c) in try await self.markRead(r, c) }
+        router.registerUnary(M.listEvents) { (r: LeadsV1.ListEventsRequest, c) in try await self.listEvents(r, c) }
+        router.registerServerStreaming(M.watchEvents) { (r: LeadsV1.WatchEventsRequest, w: ResponseWriter<LeadsV1.LeadEvent>, c) in
+            try await self.watchEvents(r, w, c)
+        }
+    }
+
+    // MARK: create, read, update, list
+
+    func createLead(_ request: LeadsV1.CreateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
+        try await env.run {
+            let caller = try env.caller(context)
+            guard request.lead != nil else { throw DomainError.invalid([Violation("lead", "is required")]) }
+            let now = env.clock.millis()
+            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
+                let configuration = try ConfigStore.load(db)
+                var v = Violations()
+                var (lead, _, ownerID) = LeadRecord().applying(request.lead!, mask: [], into: &v)
+                lead.ownerID = ownerID ?? 0
+                if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
+                    v.add("lead.owner_id", "an agent creates leads for themselves: leave it 0")
+                }
+                LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
+                LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
+                try v.check()
+                if lead.ownerID != caller.userID, try DirectoryStore.user(db, id: lead.ownerID) == nil {
+                    throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(lead.ownerID))")])
+                }
+                if !request.allowDuplicate, let match = try LeadStore.duplicates(db, emails: lead.emails, phones: lead.phones, excluding: 0).first {
+                    throw DomainError.alreadyExists("lead \(match.leadID) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
+                }
+                let saved = try LeadStore.insert(db, lead)
+                try LeadStore.addHistory(db, leadID: saved.id, action: "created", actorID: caller.userID, at: now,
+                                         changes: LeadDiff.changes(from: LeadRecord(), to: saved), version: saved.version)
+                try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
+                return saved.wire(now: now, unread: false)
+            }
+            notifier.signal()
+            return lead
+        }
+    }
+
+    func getLead(_ request: LeadsV1.GetLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
+        try await env.run {
+            let caller = try env.caller(context)
+            let now = env.clock.millis()
+            return try await env.database.write { db in
+                let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+                // Opening a lead marks it read for its assignee.
+                if lead.assignedUserID == caller.userID { try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
+                return lead.wire(now: now, unread: false)
+            }
+        }
+    }
+
+    func updateLead(_ request: LeadsV1.UpdateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
+        try await env.run {
+            let caller = try env.caller(context)
+            var v = Violations()
+            if request.lead == nil { v.add("lead", "is required") }
+            if request.updateMask.isEmpty { v.add("update_mask", "must name the fields to change") }
+            if request.version <= 0 { v.add("version", "must be the version you read") }
+            try v.check()
+            let now = env.clock.millis()
+            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
+                let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+                guard current.version == request.version else {
+                    throw DomainError.stale("lead \(current.id) is at version \(current.version), not \(request.version): read it again")
+                }
+                guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
+                let configuration = try ConfigStore.load(db)
+                var v = Violations()
+                var (lead, statusID, ownerID) = current.applying(request.lead!, mask: request.updateMask, into: &v)
+                if lead.typeID != current.typeID { v.add("lead.type_id", "cannot change once the lead exists") }
+                if let ownerID, ownerID != current.ownerID {
+                    if caller.role == .agent { v.add("lead.owner_id", "only managers change a lead's owner") }
+                    if try DirectoryStore.user(db, id: ownerID) == nil { v.add("lead.owner_id", "names no user (\(ownerID))") }
+                    lead.ownerID = ownerID
+                }
+                LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: false, into: &v)
+                try v.check()
+                if let statusID { try LeadLifecycle(configuration: configuration, now: now).changeStatus(&lead, to: statusID) }
+                return try save(db, old: current, new: lead, caller: caller, now: now, action: "updated")
+            }
+            notifier.signal()
+            return lead
+        }
+    }
+
+    func listLeads(_ request: LeadsV1.ListLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ListLeadsResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            let now = env.clock.millis()
+            var v = Violations()
+            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+            let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, into: &v)
+            if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
+            try v.check()
+            return try await env.database.read { db in
+                let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: offset, limit: limit)
+                return LeadsV1.ListLeadsResponse(
+                    leads: try leads.map { $0.wire(now: now, unread: try LeadStore.isUnread(db, $0, userID: caller.userID)) },
+                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: leads.count), totalCount: total)
+            }
+        }
+    }
+
+    // MARK: life cycle
+
+    /// Loads, checks visibility and version, applies a life-cycle rule, and saves with history and event.
+    private func transition(
+        _ id: Int64, _ version: Int64, _ context: ServerContext, action: String, reason: String = "", needsNoOpenWork: Bool = false,
+        _ rule: @escaping @Sendable (inout LeadRecord, LeadLifecycle, Caller) throws -> Void
+    ) async throws -> LeadsV1.Lead {
+        try await env.run {
+            let caller = try env.caller(context)
+            var v = Violations()
+            if id <= 0 { v.add("id", "must be a lead's id") }
+            if version <= 0 { v.add("version", "must be the version you read") }
+            try v.check()
+            if needsNoOpenWork {
+                // Asked before the transaction: a remote call must not hold the write lock.
+                let visible = try await env.database.read { db in try LeadStore.lead(db, id: id).map { LeadAccess.canSee(caller, $0) } ?? false }
+                guard visible else { throw DomainError.notFound("no lead with id \(id)") }
+                let open = try await openWork.count(id, context)
+                if open > 0 { throw DomainError.failedPrecondition("lead \(id) has \(open) open activities or tasks: complete or cancel them first") }
+            }
+            let now = env.clock.millis()
+            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
+                let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                guard current.version == version else {
+                    throw DomainError.stale("lead \(id) is at version \(current.version), not \(version): read it again")
+                }
+                var lead = current
+                try rule(&lead, LeadLifecycle(configuration: try ConfigStore.load(db), now: now), caller)
+                return try save(db, old: current, new: lead, caller: caller, now: now, action: action, reason: reason)
+            }
+            notifier.signal()
+            return lead
+        }
+    }
+
+    private func save(_ db: Database, old: LeadRecord, new: LeadRecord, caller: Caller, now: Int64, action: String, reason: String = "") throws -> LeadsV1.Lead {
+        var lead = new
+        let changes = LeadDiff.changes(from: old, to: lead)
+        guard !changes.isEmpty else { return old.wire(now: now, unread: false) }
+        lead.version = old.version + 1
+        lead.updatedBy = caller.userID
+        lead.updatedAt = now
+        try LeadStore.update(db, lead)
+        try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: caller.userID, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
+        try appendEvent(db, .leadChanged(.updated, lead, actor: caller.userID, at: now))
+        return lead.wire(now: now, unread: false)
+    }
+
+    func deleteLead(_ request: LeadsV1.LeadActionRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteLeadResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            let now = env.clock.millis()
+            let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
+                let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+                guard lead.version == request.version else {
+                    throw DomainError.stale("lead \(lead.id) is at version \(lead.version), not \(request.version): read it again")
+                }
+                try LeadLifecycle(configuration: try ConfigStore.load(db), now: now).checkDelete(lead, caller: caller)
+                try LeadStore.delete(db, id: lead.id)
+                try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
+                                         reason: TextRules.collapsed(request.reason))
+                try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))
+                return LeadsV1.DeleteLeadResponse()
+            }
+            notifier.signal()
+            return response
+        }
+    }
+
+    // MARK: notes, history, duplicates, read marks
+
+    func addNote(_ request: LeadsV1.AddNoteRequest, _ context: ServerContext) async throws -> LeadsV1.Note {
+        try await env.run {
+            let caller = try env.caller(context)
+            let text = request.text.trimmingSpaces
+            var v = Violations()
+            TextRules.check(text.replacingOccurrences(of: "\r", with: ""), field: "text", required: true, max: 2000, into: &v)
+            try v.check()
+            let now = env.clock.millis()
+            return try await env.mutate(context, caller: caller) { db -> LeadsV1.Note in
+                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+                let author = try DirectoryStore.user(db, id: caller.userID)?.name ?? "user \(caller.userID)"
+                let id = try LeadStore.addNote(db, leadID: request.leadId, authorID: caller.userID, authorName: author, text: text, at: now)
+                return LeadsV1.Note(id: id, leadId: request.leadId, authorId: caller.userID, authorName: author, text: text, createdAt: now)
+            }
+        }
+    }
+
+    func listNotes(_ request: LeadsV1.ListNotesRequest, _ context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            var v = Violations()
+            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+            try v.check()
+            return try await env.database.read { db in
+                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+                let notes = try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)
+                return LeadsV1.ListNotesResponse(
+                    notes: notes.map { LeadsV1.Note(id: $0.id, leadId: $0.leadID, authorId: $0.authorID, authorName: $0.authorName, text: $0.text, createdAt: $0.createdAt) },
+                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: notes.count))
+            }
+        }
+    }
+
+    func listHistory(_ request: LeadsV1.ListHistoryRequest, _ context: ServerContext) async throws -> LeadsV1.ListHistoryResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            var v = Violations()
+            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+            try v.check()
+            return try await env.database.read { db in
+                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+                let entries = try LeadStore.history(db, leadID: request.leadId, offset: offset, limit: limit)
+                return LeadsV1.ListHistoryResponse(
+                    entries: entries.map { e in
+                        LeadsV1.HistoryEntry(
+                            id: e.id, leadId: e.leadID, action: e.action, actorId: e.actorID, at: e.at,
+                            changes: e.changes.compactMap { $0.count == 3 ? LeadsV1.FieldChange(field: $0[0], oldValue: $0[1], newValue: $0[2]) : nil },
+                            version: e.version, reason: e.reason)
+                    },
+                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: entries.count))
+            }
+        }
+    }
+
+    func findDuplicates(_ request: LeadsV1.FindDuplicatesRequest, _ context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            var probe = LeadRecord()
+            probe.emails = request.emails
+            probe.phones = request.phones
+            var v = Violations()
+            if request.emails.count + request.phones.count > 20 { v.add("emails", "at most 20 e-mails and phones in all") }
+            let emails = request.emails.enumerated().compactMap { i, raw -> String? in
+                let e = raw.trimmingSpaces.lowercased()
+                if !EmailRules.isValid(e) { v.add("emails[\(i)]", "must be an e-mail address"); return nil }
+                return e
+            }
+            let phones = request.phones.enumerated().compactMap { i, raw -> String? in
+                guard let p = PhoneRules.normalised(raw, country: "") else { v.add("phones[\(i)]", "must be a phone number with its country code"); return nil }
+                return p
+            }
+            try v.check()
+            return try await env.database.read { db in
+                var matches: [LeadsV1.DuplicateMatch] = []
+                for match in try LeadStore.duplicates(db, emails: emails, phones: phones, excluding: request.excludeId) {
+                    guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead) else { continue }
+                    matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.kind, value: match.value))
+                }
+                return LeadsV1.FindDuplicatesResponse(matches: matches)
+            }
+        }
+    }
+
+    func markRead(_ request: LeadsV1.MarkReadRequest, _ context: ServerContext) async throws -> LeadsV1.MarkReadResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            let now = env.clock.millis()
+            return try await env.database.write { db in
+                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+                if request.read {
+                    try LeadStore.markRead(db, leadID: request.id, userID: caller.userID, at: now)
+                } else {
+                    try LeadStore.markUnread(db, leadID: request.id, userID: caller.userID)
+                }
+                return LeadsV1.MarkReadResponse()
+            }
+        }
+    }
+
+    // MARK: the event feed
+
+    func listEvents(_ request: LeadsV1.ListEventsRequest, _ context: ServerContext) async throws -> LeadsV1.ListEventsResponse {
+        try await env.run {
+            let caller = try env.caller(context)
+            try requireFeedReader(caller)
+            var v = Violations()
+            if request.after < 0 { v.add("after", "must not be negative") }
+            if request.limit < 0 || request.limit > 1000 { v.add("limit", "must be from 1 to 1,000, or 0 for 100") }
+            try v.check()
+            let limit = request.limit == 0 ? 100 : Int(request.limit)
+            return try await env.database.read { db in
+                LeadsV1.ListEventsResponse(events: try EventStore.events(db, after: request.after, limit: limit).map(Self.decode), head: try EventStore.head(db))
+            }
+        }
+    }
+
+    func watchEvents(_ request: LeadsV1.WatchEventsRequest, _ writer: ResponseWriter<LeadsV1.LeadEvent>, _ context: ServerContext) async throws {
+        try await env.run {
+            let caller = try env.caller(context)
+            try requireFeedReader(caller)
+            if request.after < 0 { throw DomainError.invalid([Violation("after", "must not be negative")]) }
+            let (id, wakeups) = notifier.subscribe()
+            defer { notifier.unsubscribe(id) }
+            var cursor = request.after
+            var iterator = wakeups.makeAsyncIterator()
+            while !Task.isCancelled {
+                let after = cursor
+                let batch = try await env.database.read { db in try EventStore.events(db, after: after, limit: 500) }
+                for event in batch {
+                    try await writer.write(try Self.decode(event))
+                    cursor = event.sequence
+                }
+                if batch.count < 500 {
+                    // Caught up: wait for the next commit (the subscription predates the read, so none is missed).
+                    guard await iterator.next() != nil else { return }
+                }
+            }
+        }
+    }
+
+    /// The feed carries every lead: it is for services (crm-reports) and admins.
+    private func requireFeedReader(_ caller: Caller) throws(DomainError) {
+        guard caller.role == .service || caller.role == .admin else {
+            throw DomainError.permissionDenied("the event feed is for services and admins")
+        }
+    }
+
+    private static func decode(_ stored: EventStore.StoredEvent) throws -> LeadsV1.LeadEvent {
+        var event = try LeadsV1.LeadEvent(serializedBytes: stored.payload)
+        event.sequence = stored.sequence
+        event.at = stored.at
+        return event
+    }
+}
+
+extension LeadsV1.LeadEvent {
+    static func leadChanged(_ type: LeadsV1.LeadEventType, _ lead: LeadRecord, actor: Int64, at: Int64) -> LeadsV1.LeadEvent {
+        LeadsV1.LeadEvent(type: type, entityId: lead.id, at: at, actorId: actor, lead: lead.wire(now: at, unread: false))
+    }
+}

@@ -1,0 +1,88 @@
+import CRMDomain
+import GRDB
+
+/// ListLeads in SQL: every condition a bound parameter, sort keys from a whitelist, and the
+/// caller's visibility part of the WHERE clause (so counts and pages never include hidden leads).
+enum LeadQueryStore {
+    static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) throws -> (leads: [LeadRecord], total: Int64) {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        func add(_ sql: String, _ values: [any DatabaseValueConvertible]) {
+            conditions.append(sql)
+            _ = arguments.append(contentsOf: StatementArguments(values))
+        }
+        func anyOf(_ column: String, _ values: [any DatabaseValueConvertible]) {
+            guard !values.isEmpty else { return }
+            add("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
+        }
+        func range(_ column: String, _ r: LeadQuery.Range) {
+            if r.from != 0 { add("\(column) >= ?", [r.from]) }
+            if r.to != 0 { add("\(column) < ?", [r.to]) }
+        }
+
+        // Visibility (LeadAccess.canSee, in SQL).
+        if !caller.role.seesAllLeads {
+            var visible = "(owner_id = ? OR assigned_user_id = ? OR EXISTS (SELECT 1 FROM json_each(lead.team_user_ids) WHERE value = ?)"
+            var values: [any DatabaseValueConvertible] = [caller.userID, caller.userID, caller.userID]
+            if caller.unitID != 0 {
+                visible += caller.role == .unitManager ? " OR assigned_unit_id = ?" : " OR (assigned_unit_id = ? AND assigned_user_id = 0)"
+                values.append(caller.unitID)
+            }
+            add(visible + ")", values)
+        }
+        switch query.view {
+        case .visible, .all: break
+        case .mine: add("(owner_id = ? OR assigned_user_id = ?)", [caller.userID, caller.userID])
+        case .unit: add("assigned_unit_id = ?", [caller.unitID])
+        case .unread:
+            add("assigned_user_id = ? AND COALESCE((SELECT read_at FROM lead_read WHERE lead_id = lead.id AND user_id = ?), -1) < MAX(accepted_at, last_reassigned_at, created_at)",
+                [caller.userID, caller.userID])
+        case .converted: add("0", [])  // conversion lands with ConvertLead; until then no lead is converted
+        case .recentlyCreated: add("created_at >= ?", [now - 7 * 86_400_000])
+        }
+        for word in query.words { add("search_text LIKE ? ESCAPE '\\'", ["%" + likeEscaped(word.lowercased()) + "%"]) }
+        anyOf("country", query.countries)
+        anyOf("region", query.regions)
+        anyOf("province", query.provinces)
+        let exact = query.postalCodes.filter { !$0.hasSuffix("*") }
+        let prefixes = query.postalCodes.filter { $0.hasSuffix("*") }.map { likeEscaped(String($0.dropLast())) + "%" }
+        if !exact.isEmpty || !prefixes.isEmpty {
+            let parts = (exact.isEmpty ? [] : ["postal_code IN (\(Array(repeating: "?", count: exact.count).joined(separator: ", ")))"])
+                + prefixes.map { _ in "postal_code LIKE ? ESCAPE '\\'" }
+            add("(" + parts.joined(separator: " OR ") + ")", exact + prefixes)
+        }
+        anyOf("campaign", query.campaigns)
+        anyOf("channel", query.channels)
+        anyOf("locale", query.locales)
+        anyOf("source_type_id", query.sourceTypeIDs)
+        anyOf("type_id", query.typeIDs)
+        anyOf("category_id", query.categoryIDs)
+        anyOf("status_id", query.statusIDs)
+        anyOf("state", query.states.map(\.rawValue))
+        anyOf("owner_id", query.ownerIDs)
+        anyOf("assigned_unit_id", query.assignedUnitIDs)
+        anyOf("assigned_user_id", query.assignedUserIDs)
+        anyOf("id", query.ids)
+        range("created_at", query.created)
+        range("updated_at", query.updated)
+        range("contact_on", query.contactOn)
+        range("expected_completion_at", query.expectedCompletion)
+        if let asOf = query.overdueAsOf {
+            add("state IN ('pending', 'in_progress') AND expected_completion_at > 0 AND expected_completion_at < ?", [asOf])
+        }
+        if query.unassignedOnly { add("assigned_unit_id = 0 AND assigned_user_id = 0", []) }
+        if query.importedOnly { add("imported", []) }
+        if query.minPriority > 0 { add("priority >= ?", [query.minPriority]) }
+        if query.minImportance > 0 { add("importance >= ?", [query.minImportance]) }
+
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // Sort keys were checked against LeadQuery.sortable; id breaks ties so pages are stable.
+        var order = query.sort.filter { LeadQuery.sortable.contains($0.field) }.map { "\($0.field) \($0.descending ? "DESC" : "ASC")" }
+        if order.isEmpty { order = ["created_at DESC"] }
+        order.append("id DESC")
+        let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: arguments) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead \(whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT ? OFFSET ?",
+                                    arguments: arguments + [limit, offset])
+        return (rows.map(LeadRecord.init(row:)), total)
+    }
+}
