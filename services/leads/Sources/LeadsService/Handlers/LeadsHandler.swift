@@ -48,6 +48,7 @@ struct LeadsHandler: RPCService {
         router.registerServerStreaming(M.watchEvents) { (r: LeadsV1.WatchEventsRequest, w: ResponseWriter<LeadsV1.LeadEvent>, c) in
             try await self.watchEvents(r, w, c)
         }
+        registerAssignment(with: &router)
     }
 
     // MARK: create, read, update, list
@@ -78,7 +79,7 @@ struct LeadsHandler: RPCService {
                 try LeadStore.addHistory(db, leadID: saved.id, action: "created", actorID: caller.userID, at: now,
                                          changes: LeadDiff.changes(from: LeadRecord(), to: saved), version: saved.version)
                 try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
-                return saved.wire(now: now, unread: false)
+                return try applyRules(db, saved, now: now).wire(now: now, unread: false)
             }
             notifier.signal()
             return lead
@@ -125,7 +126,7 @@ struct LeadsHandler: RPCService {
                 LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: false, into: &v)
                 try v.check()
                 if let statusID { try LeadLifecycle(configuration: configuration, now: now).changeStatus(&lead, to: statusID) }
-                return try save(db, old: current, new: lead, caller: caller, now: now, action: "updated")
+                return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "updated").wire(now: now, unread: false)
             }
             notifier.signal()
             return lead
@@ -178,24 +179,26 @@ struct LeadsHandler: RPCService {
                 }
                 var lead = current
                 try rule(&lead, LeadLifecycle(configuration: try ConfigStore.load(db), now: now), caller)
-                return try save(db, old: current, new: lead, caller: caller, now: now, action: action, reason: reason)
+                return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: action, reason: reason).wire(now: now, unread: false)
             }
             notifier.signal()
             return lead
         }
     }
 
-    private func save(_ db: Database, old: LeadRecord, new: LeadRecord, caller: Caller, now: Int64, action: String, reason: String = "") throws -> LeadsV1.Lead {
+    /// Stores a changed lead with a new version, its history entry and its event; an unchanged
+    /// lead is left as it is.
+    func save(_ db: Database, old: LeadRecord, new: LeadRecord, actor: Int64, now: Int64, action: String, reason: String = "") throws -> LeadRecord {
         var lead = new
         let changes = LeadDiff.changes(from: old, to: lead)
-        guard !changes.isEmpty else { return old.wire(now: now, unread: false) }
+        guard !changes.isEmpty else { return old }
         lead.version = old.version + 1
-        lead.updatedBy = caller.userID
+        lead.updatedBy = actor
         lead.updatedAt = now
         try LeadStore.update(db, lead)
-        try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: caller.userID, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
-        try appendEvent(db, .leadChanged(.updated, lead, actor: caller.userID, at: now))
-        return lead.wire(now: now, unread: false)
+        try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: actor, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
+        try appendEvent(db, .leadChanged(.updated, lead, actor: actor, at: now))
+        return lead
     }
 
     func deleteLead(_ request: LeadsV1.LeadActionRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteLeadResponse {

@@ -85,6 +85,9 @@ public final class LeadsDatabase: Sendable {
         migrator.registerMigration("v3: leads, contacts, notes, history, read marks") { db in
             try LeadStore.createTables(db)
         }
+        migrator.registerMigration("v4: assignments and assignment rules") { db in
+            try AssignmentStore.createTables(db)
+        }
         return migrator
     }
 }

@@ -1,0 +1,84 @@
+import CRMDomain
+import Foundation
+import GRDB
+
+/// Assignments and assignment rules in SQL.
+enum AssignmentStore {
+    static func createTables(_ db: Database) throws {
+        try db.create(table: "assignment") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("lead_id", .integer).notNull().indexed()
+            for name in ["from_unit_id", "from_user_id", "to_unit_id", "to_user_id", "assigned_by", "rule_id", "assigned_at"] {
+                t.column(name, .integer).notNull()
+            }
+            t.column("note", .text).notNull()
+        }
+        try db.create(table: "assignment_rule") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("name", .text).notNull()
+            t.column("position", .integer).notNull()
+            t.column("condition", .text).notNull()
+            t.column("unit_id", .integer).notNull()
+            t.column("user_id", .integer).notNull()
+            t.column("round_robin", .boolean).notNull()
+            t.column("active", .boolean).notNull()
+            t.column("version", .integer).notNull()
+            t.column("last_user_id", .integer).notNull()  // round-robin cursor
+        }
+    }
+
+    static func record(_ db: Database, _ a: AssignmentRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO assignment (lead_id, from_unit_id, from_user_id, to_unit_id, to_user_id, assigned_by, rule_id, assigned_at, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [a.leadID, a.fromUnitID, a.fromUserID, a.toUnitID, a.toUserID, a.assignedBy, a.ruleID, a.assignedAt, a.note])
+    }
+
+    static func assignments(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [AssignmentRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM assignment WHERE lead_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
+            AssignmentRecord(
+                id: $0["id"], leadID: $0["lead_id"], fromUnitID: $0["from_unit_id"], fromUserID: $0["from_user_id"], toUnitID: $0["to_unit_id"],
+                toUserID: $0["to_user_id"], assignedBy: $0["assigned_by"], ruleID: $0["rule_id"], assignedAt: $0["assigned_at"], note: $0["note"])
+        }
+    }
+
+    static func rules(_ db: Database) throws -> [AssignmentRuleRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM assignment_rule ORDER BY position, id").map {
+            AssignmentRuleRecord(
+                id: $0["id"], name: $0["name"], position: $0["position"],
+                condition: (try? JSONDecoder().decode(RuleCondition.self, from: Data(($0["condition"] as String).utf8))) ?? RuleCondition(),
+                unitID: $0["unit_id"], userID: $0["user_id"], roundRobin: $0["round_robin"], active: $0["active"], version: $0["version"])
+        }
+    }
+
+    static func save(_ db: Database, _ rule: AssignmentRuleRecord) throws -> Int64 {
+        let condition = String(decoding: try JSONEncoder().encode(rule.condition), as: UTF8.self)
+        if rule.id == 0 {
+            try db.execute(
+                sql: "INSERT INTO assignment_rule (name, position, condition, unit_id, user_id, round_robin, active, version, last_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0)",
+                arguments: [rule.name, rule.position, condition, rule.unitID, rule.userID, rule.roundRobin, rule.active])
+            return db.lastInsertedRowID
+        }
+        try db.execute(
+            sql: "UPDATE assignment_rule SET name = ?, position = ?, condition = ?, unit_id = ?, user_id = ?, round_robin = ?, active = ?, version = version + 1 WHERE id = ? AND version = ?",
+            arguments: [rule.name, rule.position, condition, rule.unitID, rule.userID, rule.roundRobin, rule.active, rule.id, rule.version])
+        guard db.changesCount == 1 else { throw DomainError.stale("assignment rule \(rule.id) changed meanwhile, or does not exist: read it again") }
+        return rule.id
+    }
+
+    static func delete(_ db: Database, id: Int64, version: Int64) throws {
+        try db.execute(sql: "DELETE FROM assignment_rule WHERE id = ? AND version = ?", arguments: [id, version])
+        guard db.changesCount == 1 else { throw DomainError.stale("assignment rule \(id) changed meanwhile, or does not exist: read it again") }
+    }
+
+    /// The next active agent of `unitID` after the rule's cursor (by id, wrapping), and moves the cursor.
+    static func nextRoundRobin(_ db: Database, ruleID: Int64, unitID: Int64) throws -> Int64? {
+        let last = try Int64.fetchOne(db, sql: "SELECT last_user_id FROM assignment_rule WHERE id = ?", arguments: [ruleID]) ?? 0
+        let agents = try Int64.fetchAll(db, sql: "SELECT id FROM user WHERE unit_id = ? AND active AND role = 'agent' ORDER BY id", arguments: [unitID])
+        guard let next = agents.first(where: { $0 > last }) ?? agents.first else { return nil }
+        try db.execute(sql: "UPDATE assignment_rule SET last_user_id = ? WHERE id = ?", arguments: [next, ruleID])
+        return next
+    }
+}
