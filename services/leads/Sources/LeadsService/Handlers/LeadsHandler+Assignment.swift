@@ -90,23 +90,16 @@ extension LeadsHandler {
     }
 
     func listAssignments(_ request: LeadsV1.ListAssignmentsRequest, _ context: ServerContext) async throws -> LeadsV1.ListAssignmentsResponse {
-        try await env.run {
-            let caller = try env.caller(context)
-            var v = Violations()
-            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
-            try v.check()
-            return try await env.database.read { db in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
-                let rows = try AssignmentStore.assignments(db, leadID: request.leadId, offset: offset, limit: limit)
-                return LeadsV1.ListAssignmentsResponse(
-                    assignments: rows.map {
-                        LeadsV1.Assignment(
-                            id: $0.id, leadId: $0.leadID, fromUnitId: $0.fromUnitID, fromUserId: $0.fromUserID, toUnitId: $0.toUnitID,
-                            toUserId: $0.toUserID, assignedBy: $0.assignedBy, ruleId: $0.ruleID, assignedAt: $0.assignedAt, note: $0.note)
-                    },
-                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: rows.count))
-            }
+        let (rows, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
+            try AssignmentStore.assignments(db, leadID: request.leadId, offset: offset, limit: limit)
         }
+        return LeadsV1.ListAssignmentsResponse(
+            assignments: rows.map {
+                LeadsV1.Assignment(
+                    id: $0.id, leadId: $0.leadID, fromUnitId: $0.fromUnitID, fromUserId: $0.fromUserID, toUnitId: $0.toUnitID,
+                    toUserId: $0.toUserID, assignedBy: $0.assignedBy, ruleId: $0.ruleID, assignedAt: $0.assignedAt, note: $0.note)
+            },
+            nextPageToken: next)
     }
 
     func saveAssignmentRule(_ request: LeadsV1.SaveAssignmentRuleRequest, _ context: ServerContext) async throws -> LeadsV1.AssignmentRule {

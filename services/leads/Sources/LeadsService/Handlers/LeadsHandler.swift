@@ -242,40 +242,45 @@ struct LeadsHandler: RPCService {
     }
 
     func listNotes(_ request: LeadsV1.ListNotesRequest, _ context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
+        let (notes, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
+            try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)
+        }
+        return LeadsV1.ListNotesResponse(
+            notes: notes.map { LeadsV1.Note(id: $0.id, leadId: $0.leadID, authorId: $0.authorID, authorName: $0.authorName, text: $0.text, createdAt: $0.createdAt) },
+            nextPageToken: next)
+    }
+
+    /// Reads one page of what belongs to a lead (notes, history, assignments), once the caller is
+    /// known to see the lead; returns it with the next page's token.
+    func pageOfLead<Item: Sendable>(
+        _ context: ServerContext, leadID: Int64, pageSize: Int32, pageToken: String,
+        _ read: @escaping @Sendable (Database, Int, Int) throws -> [Item]
+    ) async throws -> ([Item], next: String) {
         try await env.run {
             let caller = try env.caller(context)
             var v = Violations()
-            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+            let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
             try v.check()
-            return try await env.database.read { db in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
-                let notes = try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)
-                return LeadsV1.ListNotesResponse(
-                    notes: notes.map { LeadsV1.Note(id: $0.id, leadId: $0.leadID, authorId: $0.authorID, authorName: $0.authorName, text: $0.text, createdAt: $0.createdAt) },
-                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: notes.count))
+            let items = try await env.database.read { db in
+                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: leadID), id: leadID)
+                return try read(db, offset, limit)
             }
+            return (items, Paging.nextToken(offset: offset, limit: limit, count: items.count))
         }
     }
 
     func listHistory(_ request: LeadsV1.ListHistoryRequest, _ context: ServerContext) async throws -> LeadsV1.ListHistoryResponse {
-        try await env.run {
-            let caller = try env.caller(context)
-            var v = Violations()
-            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
-            try v.check()
-            return try await env.database.read { db in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
-                let entries = try LeadStore.history(db, leadID: request.leadId, offset: offset, limit: limit)
-                return LeadsV1.ListHistoryResponse(
-                    entries: entries.map { e in
-                        LeadsV1.HistoryEntry(
-                            id: e.id, leadId: e.leadID, action: e.action, actorId: e.actorID, at: e.at,
-                            changes: e.changes.compactMap { $0.count == 3 ? LeadsV1.FieldChange(field: $0[0], oldValue: $0[1], newValue: $0[2]) : nil },
-                            version: e.version, reason: e.reason)
-                    },
-                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: entries.count))
-            }
+        let (entries, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
+            try LeadStore.history(db, leadID: request.leadId, offset: offset, limit: limit)
         }
+        return LeadsV1.ListHistoryResponse(
+            entries: entries.map { e in
+                LeadsV1.HistoryEntry(
+                    id: e.id, leadId: e.leadID, action: e.action, actorId: e.actorID, at: e.at,
+                    changes: e.changes.compactMap { $0.count == 3 ? LeadsV1.FieldChange(field: $0[0], oldValue: $0[1], newValue: $0[2]) : nil },
+                    version: e.version, reason: e.reason)
+            },
+            nextPageToken: next)
     }
 
     func findDuplicates(_ request: LeadsV1.FindDuplicatesRequest, _ context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
