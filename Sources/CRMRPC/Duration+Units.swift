@@ -2,7 +2,7 @@ import NIOCore
 
 extension Duration {
     /// The duration in whole nanoseconds, saturating at the bounds of Int64.
-    var nanoseconds: Int64 {
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -11,8 +11,8 @@ extension Duration {
     }
 
     /// The duration in whole milliseconds, saturating.
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+    public var milliseconds: Int64 { nanoseconds / 1_000_000 }
 
     /// The same span as a NIO `TimeAmount`.
-    var timeAmount: TimeAmount { .nanoseconds(nanoseconds) }
+    public var timeAmount: TimeAmount { .nanoseconds(nanoseconds) }
 }

@@ -63,10 +63,3 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
         }
     }
 }
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
