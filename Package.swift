@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CRMAPI", dependencies: ["CRMWire", "CRMRPC"]),
         // The business vocabulary every service's domain shares (roles, errors, clock); no wire, no SQL.
         .target(name: "CRMDomain"),
-        // What every service executable shares: configuration, auth, logging, lifecycle.
+        // What every service executable shares: configuration, auth, logging, lifecycle, group commit.
         .target(
             name: "CRMService",
             dependencies: [
@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The leads service: its domain, store and handlers (services/leads/ holds its ops files).

@@ -185,6 +185,10 @@ public enum LeadDiff {
         compare("completed_at", old.completedAt, new.completedAt, number)
         compare("lost_reason_id", old.lostReasonID, new.lostReasonID, number)
         compare("lost_to_competitor_id", old.lostToCompetitorID, new.lostToCompetitorID, number)
+        compare("account_id", old.conversion.accountID, new.conversion.accountID, number)
+        compare("contact_id", old.conversion.contactID, new.conversion.contactID, number)
+        compare("opportunity_id", old.conversion.opportunityID, new.conversion.opportunityID, number)
+        compare("merged_into_id", old.mergedIntoID, new.mergedIntoID, number)
         for key in Set(old.customFields.keys).union(new.customFields.keys).sorted() {
             compare("custom_fields.\(key)", old.customFields[key], new.customFields[key]) { $0?.display ?? "" }
         }

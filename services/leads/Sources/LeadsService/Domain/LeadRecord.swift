@@ -75,6 +75,7 @@ public struct LeadRecord: Sendable, Hashable {
     public var imported = false
     public var lastReassignedAt: Int64 = 0
     public var mergedIntoID: Int64 = 0
+    public var conversion = ConversionLinks()
     public var version: Int64 = 1
     public var createdBy: Int64 = 0
     public var createdAt: Int64 = 0

@@ -6,7 +6,7 @@ import CRMWire
 extension LeadRecord {
     /// The lead as callers see it, with the derived fields at `now`.
     func wire(now: Int64, unread: Bool) -> LeadsV1.Lead {
-        LeadsV1.Lead(
+        var lead = LeadsV1.Lead(
             id: id, fullName: fullName, company: company, emails: emails, phones: phones, login: login, partner: partner,
             location: location, country: country, region: region, province: province, postalCode: postalCode, locale: locale,
             campaign: campaign, channel: channel, sourceTypeId: sourceTypeID, source: source, typeId: typeID, categoryId: categoryID,
@@ -20,6 +20,8 @@ extension LeadRecord {
             acceptedAt: acceptedAt, imported: imported, lastReassignedAt: lastReassignedAt,
             timeToCompletionMs: timeToCompletion(now: now), timeOverdueMs: timeOverdue(now: now), unread: unread,
             mergedIntoId: mergedIntoID, version: version, createdBy: createdBy, createdAt: createdAt, updatedBy: updatedBy, updatedAt: updatedAt)
+        if !conversion.isEmpty { lead.conversion = conversion.wire }
+        return lead
     }
 
     static let inputFields = [

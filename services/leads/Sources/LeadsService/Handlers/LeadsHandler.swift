@@ -26,7 +26,11 @@ struct LeadsHandler: RPCService {
             try await self.transition(r.id, r.version, c, action: "started") { lead, life, _ in try life.startProgress(&lead) }
         }
         router.registerUnary(M.winLead) { (r: LeadsV1.WinLeadRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "won", needsNoOpenWork: true) { lead, life, _ in try life.win(&lead, statusID: r.statusId) }
+            try await self.transition(r.id, r.version, c, action: "won", needsNoOpenWork: true) { lead, life, _ in
+                try life.win(&lead, statusID: r.statusId)
+            } then: { db, lead, configuration, caller, now in
+                try self.convertOnWin(db, &lead, configuration: configuration, actor: caller.userID, now: now)
+            }
         }
         router.registerUnary(M.loseLead) { (r: LeadsV1.LoseLeadRequest, c) -> LeadsV1.Lead in
             try await self.transition(r.id, r.version, c, action: "lost", reason: r.note, needsNoOpenWork: true) { lead, life, _ in
@@ -48,6 +52,9 @@ struct LeadsHandler: RPCService {
         router.registerServerStreaming(M.watchEvents) { (r: LeadsV1.WatchEventsRequest, w: ResponseWriter<LeadsV1.LeadEvent>, c) in
             try await self.watchEvents(r, w, c)
         }
+        router.registerUnary(M.convertLead) { (r: LeadsV1.ConvertLeadRequest, c) in try await self.convertLead(r, c) }
+        router.registerUnary(M.getConversion) { (r: LeadsV1.GetConversionRequest, c) in try await self.getConversion(r, c) }
+        router.registerUnary(M.mergeLeads) { (r: LeadsV1.MergeLeadsRequest, c) in try await self.mergeLeads(r, c) }
         registerAssignment(with: &router)
     }
 
@@ -59,7 +66,7 @@ struct LeadsHandler: RPCService {
             guard request.lead != nil else { throw DomainError.invalid([Violation("lead", "is required")]) }
             let now = env.clock.millis()
             let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-                let configuration = try ConfigStore.load(db)
+                let configuration = try env.database.configuration.load(db)
                 var v = Violations()
                 var (lead, _, ownerID) = LeadRecord().applying(request.lead!, mask: [], into: &v)
                 lead.ownerID = ownerID ?? 0
@@ -114,7 +121,7 @@ struct LeadsHandler: RPCService {
                     throw DomainError.stale("lead \(current.id) is at version \(current.version), not \(request.version): read it again")
                 }
                 guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
-                let configuration = try ConfigStore.load(db)
+                let configuration = try env.database.configuration.load(db)
                 var v = Violations()
                 var (lead, statusID, ownerID) = current.applying(request.lead!, mask: request.updateMask, into: &v)
                 if lead.typeID != current.typeID { v.add("lead.type_id", "cannot change once the lead exists") }
@@ -156,7 +163,8 @@ struct LeadsHandler: RPCService {
     /// Loads, checks visibility and version, applies a life-cycle rule, and saves with history and event.
     private func transition(
         _ id: Int64, _ version: Int64, _ context: ServerContext, action: String, reason: String = "", needsNoOpenWork: Bool = false,
-        _ rule: @escaping @Sendable (inout LeadRecord, LeadLifecycle, Caller) throws -> Void
+        _ rule: @escaping @Sendable (inout LeadRecord, LeadLifecycle, Caller) throws -> Void,
+        then follow: (@Sendable (Database, inout LeadRecord, LeadConfiguration, Caller, Int64) throws -> Void)? = nil
     ) async throws -> LeadsV1.Lead {
         try await env.run {
             let caller = try env.caller(context)
@@ -178,7 +186,9 @@ struct LeadsHandler: RPCService {
                     throw DomainError.stale("lead \(id) is at version \(current.version), not \(version): read it again")
                 }
                 var lead = current
-                try rule(&lead, LeadLifecycle(configuration: try ConfigStore.load(db), now: now), caller)
+                let configuration = try env.database.configuration.load(db)
+                try rule(&lead, LeadLifecycle(configuration: configuration, now: now), caller)
+                try follow?(db, &lead, configuration, caller, now)
                 return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: action, reason: reason).wire(now: now, unread: false)
             }
             notifier.signal()
@@ -188,7 +198,10 @@ struct LeadsHandler: RPCService {
 
     /// Stores a changed lead with a new version, its history entry and its event; an unchanged
     /// lead is left as it is.
-    func save(_ db: Database, old: LeadRecord, new: LeadRecord, actor: Int64, now: Int64, action: String, reason: String = "") throws -> LeadRecord {
+    func save(
+        _ db: Database, old: LeadRecord, new: LeadRecord, actor: Int64, now: Int64, action: String, reason: String = "",
+        event: LeadsV1.LeadEventType = .updated
+    ) throws -> LeadRecord {
         var lead = new
         let changes = LeadDiff.changes(from: old, to: lead)
         guard !changes.isEmpty else { return old }
@@ -197,7 +210,7 @@ struct LeadsHandler: RPCService {
         lead.updatedAt = now
         try LeadStore.update(db, lead)
         try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: actor, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
-        try appendEvent(db, .leadChanged(.updated, lead, actor: actor, at: now))
+        try appendEvent(db, .leadChanged(event, lead, actor: actor, at: now))
         return lead
     }
 
@@ -210,7 +223,7 @@ struct LeadsHandler: RPCService {
                 guard lead.version == request.version else {
                     throw DomainError.stale("lead \(lead.id) is at version \(lead.version), not \(request.version): read it again")
                 }
-                try LeadLifecycle(configuration: try ConfigStore.load(db), now: now).checkDelete(lead, caller: caller)
+                try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
                 try LeadStore.delete(db, id: lead.id)
                 try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
                                          reason: TextRules.collapsed(request.reason))

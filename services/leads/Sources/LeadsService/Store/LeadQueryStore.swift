@@ -37,7 +37,7 @@ enum LeadQueryStore {
         case .unread:
             add("assigned_user_id = ? AND COALESCE((SELECT read_at FROM lead_read WHERE lead_id = lead.id AND user_id = ?), -1) < MAX(accepted_at, last_reassigned_at, created_at)",
                 [caller.userID, caller.userID])
-        case .converted: add("0", [])  // conversion lands with ConvertLead; until then no lead is converted
+        case .converted: add("converted_at > 0", [])
         case .recentlyCreated: add("created_at >= ?", [now - 7 * 86_400_000])
         }
         for word in query.words { add("search_text LIKE ? ESCAPE '\\'", ["%" + likeEscaped(word.lowercased()) + "%"]) }

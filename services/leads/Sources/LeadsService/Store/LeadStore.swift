@@ -61,15 +61,14 @@ enum LeadStore {
     // MARK: leads
 
     static func lead(_ db: Database, id: Int64) throws -> LeadRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]).map(LeadRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM lead WHERE id = ?"), arguments: [id]).map(LeadRecord.init(row:))
     }
 
     static func insert(_ db: Database, _ lead: LeadRecord) throws -> LeadRecord {
         let columns = lead.columns
         let names = columns.map(\.0)
-        try db.execute(
-            sql: "INSERT INTO lead (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))",
-            arguments: StatementArguments(columns.map(\.1)))
+        try db.cachedStatement(sql: "INSERT INTO lead (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))")
+            .execute(arguments: StatementArguments(columns.map(\.1)))
         var saved = lead
         saved.id = db.lastInsertedRowID
         try indexContacts(db, saved)
@@ -79,9 +78,8 @@ enum LeadStore {
     /// Writes `lead` over the stored row, which must still be at `lead.version - 1`.
     static func update(_ db: Database, _ lead: LeadRecord) throws {
         let columns = lead.columns
-        try db.execute(
-            sql: "UPDATE lead SET \(columns.map { "\($0.0) = ?" }.joined(separator: ", ")) WHERE id = ? AND version = ?",
-            arguments: StatementArguments(columns.map(\.1)) + [lead.id, lead.version - 1])
+        try db.cachedStatement(sql: "UPDATE lead SET \(columns.map { "\($0.0) = ?" }.joined(separator: ", ")) WHERE id = ? AND version = ?")
+            .execute(arguments: StatementArguments(columns.map(\.1)) + [lead.id, lead.version - 1])
         guard db.changesCount == 1 else { throw DomainError.stale("lead \(lead.id) changed meanwhile: read it again") }
         try db.execute(sql: "DELETE FROM lead_contact WHERE lead_id = ?", arguments: [lead.id])
         try indexContacts(db, lead)
@@ -91,13 +89,13 @@ enum LeadStore {
         try db.execute(sql: "DELETE FROM lead WHERE id = ?", arguments: [id])
     }
 
+    /// Indexes the e-mails and phones of a lead for duplicate checks; a merged lead's are not,
+    /// so that only the lead it lives on in is reported.
     private static func indexContacts(_ db: Database, _ lead: LeadRecord) throws {
-        for email in lead.emails {
-            try db.execute(sql: "INSERT OR IGNORE INTO lead_contact (lead_id, kind, value) VALUES (?, 'email', ?)", arguments: [lead.id, email])
-        }
-        for phone in lead.phones {
-            try db.execute(sql: "INSERT OR IGNORE INTO lead_contact (lead_id, kind, value) VALUES (?, 'phone', ?)", arguments: [lead.id, phone])
-        }
+        guard lead.mergedIntoID == 0 else { return }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (lead_id, kind, value) VALUES (?, ?, ?)")
+        for email in lead.emails { try insert.execute(arguments: [lead.id, "email", email]) }
+        for phone in lead.phones { try insert.execute(arguments: [lead.id, "phone", phone]) }
     }
 
     /// Leads other than `excluding` with one of these normalised e-mails or phones.
@@ -134,20 +132,43 @@ enum LeadStore {
 
     struct HistoryRow: Sendable {
         var id: Int64, leadID: Int64, action: String, actorID: Int64, at: Int64, changes: [[String]], version: Int64, reason: String
+
+        /// The (field, old, new) triples of a stored entry.
+        static func changes(fromJSON text: String) -> [[String]] {
+            let flat = JSONText.decodeStrings(text)
+            if flat.isEmpty && text != "[]" {
+                return JSONText.decode(text, [])  // the first format: an array of triples
+            }
+            return stride(from: 0, to: flat.count - flat.count % 3, by: 3).map { Array(flat[$0..<$0 + 3]) }
+        }
     }
 
     static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, changes: [(field: String, old: String, new: String)], version: Int64, reason: String = "") throws {
-        let encoded = try JSONEncoder().encode(changes.map { [$0.field, $0.old, $0.new] })
-        try db.execute(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [leadID, action, actorID, at, String(decoding: encoded, as: UTF8.self), version, reason])
+        // A flat array (field, old, new, field, old, new, ...): one hand-written encoding, no Codable.
+        let encoded = JSONText.strings(changes.flatMap { [$0.field, $0.old, $0.new] })
+        try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [leadID, action, actorID, at, encoded, version, reason])
     }
 
     static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM history WHERE lead_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
+        try Row.fetchAll(db, sql: "SELECT * FROM history WHERE lead_id = ? ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
             HistoryRow(id: $0["id"], leadID: $0["lead_id"], action: $0["action"], actorID: $0["actor_id"], at: $0["at"],
-                       changes: (try? JSONDecoder().decode([[String]].self, from: Data(($0["changes"] as String).utf8))) ?? [],
+                       changes: HistoryRow.changes(fromJSON: $0["changes"]),
                        version: $0["version"], reason: $0["reason"])
         }
+    }
+
+    /// Gives lead `to` the notes of lead `from` and a copy of its history (each entry saying
+    /// which lead it came from), as a merge does; `from` keeps its own history.
+    static func moveNotesAndHistory(_ db: Database, from: Int64, to: Int64) throws {
+        try db.execute(sql: "UPDATE note SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
+        try db.execute(
+            sql: """
+                INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
+                SELECT ?, action, actor_id, at, changes, version, 'lead ' || lead_id || (CASE WHEN reason = '' THEN '' ELSE ': ' || reason END)
+                FROM history WHERE lead_id = ? ORDER BY id
+                """,
+            arguments: [to, from])
     }
 
     static func markRead(_ db: Database, leadID: Int64, userID: Int64, at: Int64) throws {
@@ -170,14 +191,13 @@ enum LeadStore {
 extension LeadRecord {
     /// Every column but the id, in one order for INSERT and UPDATE.
     var columns: [(String, (any DatabaseValueConvertible)?)] {
-        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self) }
         let search = ([fullName, company] + emails + phones).joined(separator: " ").lowercased()
         return [
             ("full_name", fullName), ("company", company), ("login", login), ("partner", partner), ("location", location),
             ("country", country), ("region", region), ("province", province), ("postal_code", postalCode), ("locale", locale),
-            ("campaign", campaign), ("channel", channel), ("source", source), ("state", state.rawValue), ("emails", json(emails)),
-            ("phones", json(phones)), ("team_user_ids", json(teamUserIDs)), ("competitor_ids", json(competitorIDs)),
-            ("products", json(products)), ("custom_fields", json(customFields)), ("target_currency", targetAmount?.currency ?? ""),
+            ("campaign", campaign), ("channel", channel), ("source", source), ("state", state.rawValue), ("emails", JSONText.strings(emails)),
+            ("phones", JSONText.strings(phones)), ("team_user_ids", JSONText.integers(teamUserIDs)), ("competitor_ids", JSONText.integers(competitorIDs)),
+            ("products", products.isEmpty ? "[]" : JSONText.encode(products, empty: "[]")), ("custom_fields", customFields.isEmpty ? "{}" : JSONText.encode(customFields, empty: "{}")), ("target_currency", targetAmount?.currency ?? ""),
             ("search_text", search), ("source_type_id", sourceTypeID), ("type_id", typeID), ("category_id", categoryID),
             ("status_id", statusID), ("priority", priority), ("importance", importance), ("probability", probability),
             ("target_amount_minor", targetAmount?.amountMinor ?? 0), ("score", score), ("owner_id", ownerID),
@@ -186,19 +206,22 @@ extension LeadRecord {
             ("completed_at", completedAt), ("lost_reason_id", lostReasonID), ("lost_to_competitor_id", lostToCompetitorID),
             ("accepted_at", acceptedAt), ("last_reassigned_at", lastReassignedAt), ("merged_into_id", mergedIntoID),
             ("version", version), ("created_by", createdBy), ("created_at", createdAt), ("updated_by", updatedBy),
-            ("updated_at", updatedAt), ("imported", imported),
+            ("updated_at", updatedAt), ("imported", imported), ("account_id", conversion.accountID),
+            ("contact_id", conversion.contactID), ("opportunity_id", conversion.opportunityID),
+            ("converted_at", conversion.convertedAt), ("converted_by", conversion.convertedBy),
         ]
     }
 
     init(row: Row) {
-        func json<T: Decodable>(_ text: String, _ fallback: T) -> T { (try? JSONDecoder().decode(T.self, from: Data(text.utf8))) ?? fallback }
         self.init()
         id = row["id"]; fullName = row["full_name"]; company = row["company"]; login = row["login"]; partner = row["partner"]
         location = row["location"]; country = row["country"]; region = row["region"]; province = row["province"]
         postalCode = row["postal_code"]; locale = row["locale"]; campaign = row["campaign"]; channel = row["channel"]
         source = row["source"]; state = LifecycleState(rawValue: row["state"]) ?? .pending
-        emails = json(row["emails"], []); phones = json(row["phones"], []); teamUserIDs = json(row["team_user_ids"], [])
-        competitorIDs = json(row["competitor_ids"], []); products = json(row["products"], []); customFields = json(row["custom_fields"], [:])
+        emails = JSONText.decodeStrings(row["emails"]); phones = JSONText.decodeStrings(row["phones"])
+        teamUserIDs = JSONText.decodeIntegers(row["team_user_ids"])
+        competitorIDs = JSONText.decodeIntegers(row["competitor_ids"]); products = JSONText.decode(row["products"], [])
+        customFields = JSONText.decode(row["custom_fields"], [:])
         let currency: String = row["target_currency"]
         let amount: Int64 = row["target_amount_minor"]
         targetAmount = currency.isEmpty && amount == 0 ? nil : Money(amountMinor: amount, currency: currency)
@@ -210,5 +233,7 @@ extension LeadRecord {
         lostToCompetitorID = row["lost_to_competitor_id"]; acceptedAt = row["accepted_at"]; lastReassignedAt = row["last_reassigned_at"]
         mergedIntoID = row["merged_into_id"]; version = row["version"]; createdBy = row["created_by"]; createdAt = row["created_at"]
         updatedBy = row["updated_by"]; updatedAt = row["updated_at"]; imported = row["imported"]
+        conversion.accountID = row["account_id"]; conversion.contactID = row["contact_id"]; conversion.opportunityID = row["opportunity_id"]
+        conversion.convertedAt = row["converted_at"]; conversion.convertedBy = row["converted_by"]
     }
 }

@@ -1,3 +1,4 @@
+import CRMService
 import Foundation
 import GRDB
 
@@ -5,6 +6,9 @@ import GRDB
 /// versioned migrations. A shipped migration is never edited; changes come as new ones.
 public final class LeadsDatabase: Sendable {
     let pool: DatabasePool
+    private let commits: GroupCommit
+    /// The lead configuration as last read, reused while its generation is unchanged.
+    let configuration = ConfigurationCache()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
@@ -12,15 +16,21 @@ public final class LeadsDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = "crm-leads"
+        // Durable: a call is answered only once its commit is on disk. Group commit (see
+        // `write`) is what keeps that fast.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        commits = GroupCommit(pool)
     }
 
-    /// Runs `body` in one write transaction; everything it does commits together or not at all.
+    /// Runs `body` atomically: everything it does commits together or not at all, and it
+    /// returns only once committed. Calls arriving together share one transaction (each in its
+    /// own savepoint), so one disk sync serves them all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+        try await commits.write(body)
     }
 
     /// Runs `body` on a snapshot of the committed data.
@@ -87,6 +97,10 @@ public final class LeadsDatabase: Sendable {
         }
         migrator.registerMigration("v4: assignments and assignment rules") { db in
             try AssignmentStore.createTables(db)
+        }
+        migrator.registerMigration("v5: conversions, configuration generation") { db in
+            try ConversionStore.createTables(db)
+            try ConfigurationCache.createTables(db)
         }
         return migrator
     }

@@ -1,0 +1,33 @@
+import GRDB
+import Synchronization
+
+/// The lead configuration, read once and reused until it changes. Every write to a
+/// configuration table sets `config_generation` to a fresh random value (triggers, migration
+/// v5), so a changed generation means "read it again", and a generation of a rolled-back change
+/// is never seen again.
+final class ConfigurationCache: Sendable {
+    private let cached = Mutex<(generation: Int64, configuration: LeadConfiguration)?>(nil)
+
+    /// The configuration as `db` sees it.
+    func load(_ db: Database) throws -> LeadConfiguration {
+        let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM config_generation")) ?? 0
+        if let hit = cached.withLock({ $0 }), hit.generation == generation { return hit.configuration }
+        let configuration = try ConfigStore.load(db)
+        cached.withLock { $0 = (generation, configuration) }
+        return configuration
+    }
+
+    /// The table and triggers that keep the generation.
+    static func createTables(_ db: Database) throws {
+        try db.create(table: "config_generation") { t in t.column("value", .integer).notNull() }
+        try db.execute(sql: "INSERT INTO config_generation (value) VALUES (random())")
+        for table in ["lead_status", "lead_type", "catalog_item", "level_label", "lead_definition", "custom_field"] {
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_\(event.lowercased())_bumps_generation AFTER \(event) ON \(table)
+                    BEGIN UPDATE config_generation SET value = random(); END
+                    """)
+            }
+        }
+    }
+}
