@@ -781,8 +781,9 @@ extension LeadsV1 {
         public init() {}
     }
 
-    /// Converts a won lead into an account, a contact and, if asked, an opportunity. Idempotent:
-    /// converting a converted lead returns the existing conversion.
+    /// Converts a lead: an IN_PROGRESS lead into an opportunity (create_opportunity must be set); a WON
+    /// lead into an account and a contact and, if asked, an opportunity (an earlier opportunity joins
+    /// the new account). Idempotent: what exists already is returned, never created twice.
     public struct ConvertLeadRequest: Sendable, Hashable {
         /// The lead.
         public var id: Int64 = 0

@@ -1027,8 +1027,9 @@ struct  Crm__Leads__V1__DeleteLeadResponse
 
 
 /*
- * Converts a won lead into an account, a contact and, if asked, an opportunity. Idempotent:
- * converting a converted lead returns the existing conversion.
+ * Converts a lead: an IN_PROGRESS lead into an opportunity (create_opportunity must be set); a WON
+ * lead into an account and a contact and, if asked, an opportunity (an earlier opportunity joins
+ * the new account). Idempotent: what exists already is returned, never created twice.
  */
 struct  Crm__Leads__V1__ConvertLeadRequest
 {
