@@ -133,6 +133,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
+        .testTarget(name: "CRMDomainTests", dependencies: ["CRMDomain"]),
         .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC"]),
         .testTarget(name: "LeadsServiceTests", dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI"]),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),

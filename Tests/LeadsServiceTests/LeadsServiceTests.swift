@@ -190,6 +190,44 @@ struct LeadsServiceTests {
         await service.stop()
     }
 
+    @Test("lists filter on custom fields by type: text ignoring case, choices, integer and decimal ranges")
+    func customFieldFilters() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        func energy(_ name: String, _ tariff: String, _ kwh: Int64, _ kw: String) -> LeadsV1.CreateLeadRequest {
+            LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: name, typeId: 2, customFields: [
+                LeadsV1.CustomFieldValue(key: "tariff", value: .text(tariff)),
+                LeadsV1.CustomFieldValue(key: "annual_consumption_kwh", value: .integer(kwh)),
+                LeadsV1.CustomFieldValue(key: "contracted_power_kw", value: .decimal(kw)),
+            ]))
+        }
+        _ = try await leads.createLead(energy("Bakery", "2.0TD", 8_000, "4.6"), options: admin)
+        _ = try await leads.createLead(energy("Factory", "6.1TD", 900_000, "450.5"), options: admin)
+        _ = try await leads.createLead(energy("Shop", "3.0TD", 40_000, "15"), options: admin)
+        _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Plain")), options: admin)
+        func names(_ conditions: [LeadsV1.CustomFieldFilter]) async throws -> [String] {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(
+                filter: LeadsV1.LeadFilter(customFields: conditions), sort: [RpcV1.SortKey(field: "full_name")]), options: admin).leads.map(\.fullName)
+        }
+        #expect(try await names([LeadsV1.CustomFieldFilter(key: "tariff", equals: ["2.0td", "3.0TD"])]) == ["Bakery", "Shop"])
+        #expect(try await names([LeadsV1.CustomFieldFilter(key: "annual_consumption_kwh", min: "10000")]) == ["Factory", "Shop"])
+        #expect(try await names([LeadsV1.CustomFieldFilter(key: "contracted_power_kw", min: "5", max: "100.25")]) == ["Shop"])
+        #expect(try await names([
+            LeadsV1.CustomFieldFilter(key: "annual_consumption_kwh", max: "50000"), LeadsV1.CustomFieldFilter(key: "tariff", equals: ["2.0TD"]),
+        ]) == ["Bakery"])
+        let bad = await #expect(throws: RPCError.self) {
+            try await names([
+                LeadsV1.CustomFieldFilter(key: "nope", equals: ["x"]), LeadsV1.CustomFieldFilter(key: "annual_consumption_kwh", min: "lots"),
+                LeadsV1.CustomFieldFilter(key: "tariff", min: "2"), LeadsV1.CustomFieldFilter(key: "cups"),
+            ])
+        }
+        #expect(bad?.violations.map(\.field) == [
+            "filter.custom_fields[0].key", "filter.custom_fields[1].min", "filter.custom_fields[2].min", "filter.custom_fields[3]",
+        ])
+        await service.stop()
+    }
+
     @Test("WatchEvents streams the backlog, then new events as they commit")
     func watch() async throws {
         let service = try await TestLeadsService.start()

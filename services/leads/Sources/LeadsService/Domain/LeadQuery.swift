@@ -37,7 +37,18 @@ public struct LeadQuery: Sendable {
     public var minPriority: Int32 = 0
     public var minImportance: Int32 = 0
     public var ids: [Int64] = []
+    public var customConditions: [CustomCondition] = []
     public var sort: [(field: String, descending: Bool)] = []
+
+    /// A condition on a custom field: equal to one of `equals` (text ignoring case), and within
+    /// `min`...`max` for numbers and dates.
+    public struct CustomCondition: Sendable, Hashable {
+        public var key: String
+        public var type: CustomFieldType
+        public var equals: [LeadRecord.CustomValue] = []
+        public var min: LeadRecord.CustomValue? = nil
+        public var max: LeadRecord.CustomValue? = nil
+    }
 
     public init() {}
 

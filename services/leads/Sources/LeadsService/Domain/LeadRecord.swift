@@ -1,4 +1,5 @@
 import CRMDomain
+import Foundation
 
 /// A lead, as the domain sees it.
 public struct LeadRecord: Sendable, Hashable {
@@ -20,6 +21,25 @@ public struct LeadRecord: Sendable, Hashable {
         case decimal(String)
         case boolean(Bool)
         case date(Int64)
+
+        /// The value `text` spells for a field of `type` (dates as ISO 8601 or Unix ms), or nil.
+        public static func parse(_ text: String, as type: CustomFieldType) -> CustomValue? {
+            let t = text.trimmingSpaces
+            switch type {
+            case .text, .choice: return .text(t)
+            case .integer: return Int64(t).map(CustomValue.integer)
+            case .decimal:
+                guard t.range(of: "^-?[0-9]{1,15}(\\.[0-9]{1,6})?$", options: .regularExpression) != nil else { return nil }
+                return .decimal(t)
+            case .boolean:
+                switch t.lowercased() {
+                case "true", "yes", "1", "sí", "si": return .boolean(true)
+                case "false", "no", "0": return .boolean(false)
+                default: return nil
+                }
+            case .date: return Timestamp.parse(t).map(CustomValue.date)
+            }
+        }
 
         /// The value as history and CSV show it.
         public var display: String {

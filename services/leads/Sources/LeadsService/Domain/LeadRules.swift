@@ -107,7 +107,7 @@ public struct LeadRules: Sendable {
             case (.choice, .text(let text)):
                 if !definition.choices.contains(text) { v.add(field, "must be one of \(definition.choices.joined(separator: ", "))") }
             case (.decimal, .decimal(let text)):
-                if text.range(of: "^-?[0-9]{1,15}(\\.[0-9]{1,6})?$", options: .regularExpression) == nil {
+                if LeadRecord.CustomValue.parse(text, as: .decimal) != .decimal(text) {
                     v.add(field, "must be a decimal number such as 3.45")
                 }
             case (.integer, .integer), (.boolean, .boolean), (.date, .date):

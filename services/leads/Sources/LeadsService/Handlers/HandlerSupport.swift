@@ -33,6 +33,11 @@ struct Environment: Sendable {
         }
     }
 
+    /// The lead configuration as committed now.
+    func configuration() async throws -> LeadConfiguration {
+        try await database.read { db in try database.configuration.load(db) }
+    }
+
     /// The caller, from the call's token.
     func caller(_ context: ServerContext) throws(RPCError) -> Caller {
         try authenticator.caller(of: context)

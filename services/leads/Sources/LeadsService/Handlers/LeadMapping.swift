@@ -111,7 +111,7 @@ extension LeadRecord.CustomValue {
 
 extension LeadQuery {
     /// The domain's reading of a ListLeads filter and sort, with a violation per bad part.
-    init(filter f: LeadsV1.LeadFilter, sort: [RpcV1.SortKey], now: Int64, into v: inout Violations) {
+    init(filter f: LeadsV1.LeadFilter, sort: [RpcV1.SortKey], now: Int64, configuration: LeadConfiguration, into v: inout Violations) {
         self.init()
         switch f.view {
         case .unspecified: view = .visible
@@ -170,7 +170,8 @@ extension LeadQuery {
         if !(0...8).contains(f.minImportance) { v.add("filter.min_importance", "must be from 0 to 8") }
         minPriority = f.minPriority
         minImportance = f.minImportance
-        if !f.customFields.isEmpty { v.add("filter.custom_fields", "filtering on custom fields is not supported by this version of crm-leads yet") }
+        if f.customFields.count > 20 { v.add("filter.custom_fields", "must have at most 20 conditions") }
+        customConditions = f.customFields.enumerated().compactMap { i, c in Self.condition(c, at: "filter.custom_fields[\(i)]", configuration, into: &v) }
         if sort.count > 5 { v.add("sort", "must have at most 5 keys") }
         self.sort = sort.enumerated().compactMap { i, key in
             guard LeadQuery.sortable.contains(key.field) else {
@@ -179,5 +180,35 @@ extension LeadQuery {
             }
             return (key.field, key.descending)
         }
+    }
+}
+
+extension LeadQuery {
+    /// A custom-field condition with its values read as the field's type.
+    static func condition(_ c: LeadsV1.CustomFieldFilter, at p: String, _ configuration: LeadConfiguration, into v: inout Violations) -> CustomCondition? {
+        guard let definition = configuration.customFields.first(where: { $0.key == c.key }) else {
+            v.add("\(p).key", "names no custom field (\(c.key))")
+            return nil
+        }
+        if c.equals.count > 100 { v.add("\(p).equals", "must have at most 100 values") }
+        var condition = CustomCondition(key: c.key, type: definition.type)
+        func value(_ text: String, _ field: String) -> LeadRecord.CustomValue? {
+            guard let value = LeadRecord.CustomValue.parse(text, as: definition.type) else {
+                v.add("\(p).\(field)", "must be a \(definition.type.rawValue) value for \(c.key)")
+                return nil
+            }
+            return value
+        }
+        condition.equals = c.equals.enumerated().compactMap { i, text in value(text, "equals[\(i)]") }
+        let ordered: Set<CustomFieldType> = [.integer, .decimal, .date]
+        for (text, field) in [(c.min, "min"), (c.max, "max")] where !text.isEmpty {
+            guard ordered.contains(definition.type) else {
+                v.add("\(p).\(field)", "applies only to integer, decimal and date fields")
+                continue
+            }
+            if field == "min" { condition.min = value(text, field) } else { condition.max = value(text, field) }
+        }
+        if c.equals.isEmpty && c.min.isEmpty && c.max.isEmpty { v.add("\(p)", "give equals, min or max") }
+        return condition
     }
 }

@@ -28,7 +28,9 @@ extension LeadsHandler {
             let note = TextRules.collapsed(request.note)
             TextRules.check(note, field: "note", required: false, max: 2000, into: &v)
             let now = env.clock.millis()
-            let query = request.ids.isEmpty ? LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: [], now: now, into: &v) : nil
+            let configuration = try await env.configuration()
+            let query = request.ids.isEmpty
+                ? LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: [], now: now, configuration: configuration, into: &v) : nil
             if request.ids.isEmpty && request.filter == nil { v.add("ids", "give lead ids, or a filter") }
             try v.check()
             let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignLeadsResponse in

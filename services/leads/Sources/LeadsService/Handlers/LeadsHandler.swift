@@ -146,7 +146,7 @@ struct LeadsHandler: RPCService {
             let now = env.clock.millis()
             var v = Violations()
             let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
-            let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, into: &v)
+            let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: try await env.configuration(), into: &v)
             if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
             try v.check()
             return try await env.database.read { db in

@@ -75,6 +75,8 @@ enum LeadQueryStore {
         if query.minPriority > 0 { add("priority >= ?", [query.minPriority]) }
         if query.minImportance > 0 { add("importance >= ?", [query.minImportance]) }
 
+        for condition in query.customConditions { customCondition(condition, add) }
+
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         // Sort keys were checked against LeadQuery.sortable; id breaks ties so pages are stable.
         var order = query.sort.filter { LeadQuery.sortable.contains($0.field) }.map { "\($0.field) \($0.descending ? "DESC" : "ASC")" }
@@ -84,5 +86,35 @@ enum LeadQueryStore {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead \(whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT ? OFFSET ?",
                                     arguments: arguments + [limit, offset])
         return (rows.map(LeadRecord.init(row:)), total)
+    }
+
+    /// A custom-field condition on the JSON column. Values are stored as Codable writes the enum
+    /// ({"cups": {"text": {"_0": "ES00..."}}}), so the path names the value's case; the key is
+    /// a declared key (a-z, 0-9, '_') and the path is a bound parameter all the same.
+    private static func customCondition(_ c: LeadQuery.CustomCondition, _ add: (String, [any DatabaseValueConvertible]) -> Void) {
+        let kind: String
+        switch c.type {
+        case .text, .choice: kind = "text"
+        case .integer: kind = "integer"
+        case .decimal: kind = "decimal"
+        case .boolean: kind = "boolean"
+        case .date: kind = "date"
+        }
+        let path = "$.\"\(c.key)\".\(kind)._0"
+        let column = c.type == .decimal ? "CAST(json_extract(custom_fields, ?) AS REAL)"
+            : c.type == .text || c.type == .choice ? "lower(json_extract(custom_fields, ?))" : "json_extract(custom_fields, ?)"
+        func sqlValue(_ value: LeadRecord.CustomValue) -> any DatabaseValueConvertible {
+            switch value {
+            case .text(let text): return text.lowercased()
+            case .decimal(let text): return Double(text) ?? 0
+            case .integer(let n), .date(let n): return n
+            case .boolean(let b): return b ? 1 : 0
+            }
+        }
+        if !c.equals.isEmpty {
+            add("\(column) IN (\(Array(repeating: "?", count: c.equals.count).joined(separator: ", ")))", [path] + c.equals.map(sqlValue))
+        }
+        if let min = c.min { add("\(column) >= ?", [path, sqlValue(min)]) }
+        if let max = c.max { add("\(column) <= ?", [path, sqlValue(max)]) }
     }
 }

@@ -1,0 +1,59 @@
+import CRMDomain
+import Testing
+
+@Suite("CSV")
+struct CSVTests {
+    @Test("quoted fields hold separators, quotes and line breaks; blank lines are skipped but counted")
+    func parse() throws {
+        let text = "\u{FEFF}name,notes\r\n\"Pérez, Ana\",\"said \"\"hi\"\"\nthen left\"\r\n\nBea,\n"
+        let records = try CSV.parse(Array(text.utf8))
+        #expect(records.map(\.number) == [0, 1, 3])
+        #expect(records[0].fields == ["name", "notes"])
+        #expect(records[1].fields == ["Pérez, Ana", "said \"hi\"\nthen left"])
+        #expect(records[2].fields == ["Bea", ""])
+    }
+
+    @Test("semicolon files are recognised by their header")
+    func semicolons() throws {
+        #expect(try CSV.parse(Array("a;b\n1;2,5\n".utf8)).map(\.fields) == [["a", "b"], ["1", "2,5"]])
+    }
+
+    @Test("an unclosed quote or text after a closing quote is an error naming the row")
+    func errors() {
+        #expect(throws: CSV.ParseError(record: 1, message: "a quoted field is not closed")) { try CSV.parse(Array("a\n\"open".utf8)) }
+        #expect(throws: CSV.ParseError(record: 2, message: "a closing quote must end its field")) { try CSV.parse(Array("a\nb\n\"x\"y\n".utf8)) }
+    }
+
+    @Test("records written are read back the same")
+    func roundTrip() throws {
+        let fields = ["plain", "with, comma", "with \"quote\"", "two\nlines", "", "semi;colon"]
+        let text = CSV.record(["h1", "h2", "h3", "h4", "h5", "h6"]) + CSV.record(fields)
+        #expect(try CSV.parse(Array(text.utf8)).last?.fields == fields)
+    }
+}
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test("dates, times with zones and plain milliseconds parse; nonsense does not")
+    func parse() {
+        #expect(Timestamp.parse("1970-01-01") == 0)
+        #expect(Timestamp.parse("2026-11-23") == 1_795_392_000_000)
+        let halfPastNine: Int64 = 1_795_426_200_000
+        #expect(Timestamp.parse("2026-11-23T09:30:00Z") == halfPastNine)
+        #expect(Timestamp.parse("2026-11-23T10:30+01:00") == halfPastNine)
+        #expect(Timestamp.parse("2024-02-29 12:00:00.5Z") == Timestamp.parse("2024-02-29T12:00:00.500Z"))
+        #expect(Timestamp.parse("1795392000000") == 1_795_392_000_000)
+        for bad in ["", "2026-13-01", "2025-02-29", "2026-11-23T25:00Z", "tomorrow", "2026-11-23T10:00", "2026-11-23Zx"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("formatting is the inverse of parsing, before 1970 too")
+    func format() {
+        for millis: Int64 in [0, 1_795_392_000_000, 1_795_426_200_123, -86_400_001, 951_782_400_000] {
+            #expect(Timestamp.parse(Timestamp.format(millis)) == millis)
+        }
+        #expect(Timestamp.format(1_795_426_200_000) == "2026-11-23T09:30:00Z")
+        #expect(Timestamp.formatDate(1_795_426_200_000) == "2026-11-23")
+    }
+}
