@@ -1281,7 +1281,10 @@ extension LeadsV1 {
         public var csv: [UInt8] = []
         /// The file's row number of this chunk's first data row, for error messages; 0 means 1.
         public var firstRowNumber: Int32 = 0
-        /// How columns map to fields; empty maps headers named like LeadInput fields.
+        /// How columns map to fields; only mapped columns are read. Empty matches headers to LeadInput
+        /// fields by name (case and spaces aside; "email", "phone", "type", "owner" and the like work,
+        /// types and categories by name or id, owners by login or id) and skips the read-only columns
+        /// an export writes; any other header is then an error.
         public var mapping: [LeadsV1.ColumnMapping] = []
         /// Create rows whose e-mail or phone matches an existing lead.
         public var allowDuplicates: Bool = false
@@ -1330,7 +1333,7 @@ extension LeadsV1 {
         public var failed: Int32 = 0
         /// Rows skipped as duplicates.
         public var duplicates: Int32 = 0
-        /// Why each skipped row was skipped.
+        /// Why each skipped row was skipped (the first 1,000 errors; the counts above are complete).
         public var errors: [LeadsV1.RowError] = []
         /// The created leads' ids, in row order.
         public var createdIds: [Int64] = []
@@ -1353,7 +1356,9 @@ extension LeadsV1 {
         public var filter: LeadsV1.LeadFilter? = nil
         /// Their order.
         public var sort: [RpcV1.SortKey] = []
-        /// The Lead fields to export, in order; empty exports the usual columns.
+        /// The columns, in order: Lead fields, the names "type", "status", "category", "source_type",
+        /// "owner", "assigned_unit", "assigned_user", "lost_reason", or "custom_fields.KEY"; empty
+        /// exports the usual columns. Times are ISO 8601 UTC, amounts "1200.50 EUR".
         public var columns: [String] = []
 
         public init() {}

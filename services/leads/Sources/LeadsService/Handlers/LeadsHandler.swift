@@ -4,8 +4,8 @@ import CRMRPC
 import CRMWire
 import GRDB
 
-/// Leads: `crm.leads.v1.Leads`. This version serves the life cycle, lists, notes, history and the
-/// event feed; the methods it does not register answer UNIMPLEMENTED.
+/// Leads: `crm.leads.v1.Leads`: the life cycle, lists, notes, history, conversion, merge, CSV
+/// import and export, assignment and the event feed.
 struct LeadsHandler: RPCService {
     let env: Environment
     let openWork: OpenWorkCheck
@@ -55,6 +55,10 @@ struct LeadsHandler: RPCService {
         router.registerUnary(M.convertLead) { (r: LeadsV1.ConvertLeadRequest, c) in try await self.convertLead(r, c) }
         router.registerUnary(M.getConversion) { (r: LeadsV1.GetConversionRequest, c) in try await self.getConversion(r, c) }
         router.registerUnary(M.mergeLeads) { (r: LeadsV1.MergeLeadsRequest, c) in try await self.mergeLeads(r, c) }
+        router.registerUnary(M.importLeads) { (r: LeadsV1.ImportLeadsRequest, c) in try await self.importLeads(r, c) }
+        router.registerServerStreaming(M.exportLeads) { (r: LeadsV1.ExportLeadsRequest, w: ResponseWriter<RpcV1.CsvChunk>, c) in
+            try await self.exportLeads(r, w, c)
+        }
         registerAssignment(with: &router)
     }
 

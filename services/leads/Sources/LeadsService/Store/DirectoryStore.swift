@@ -18,6 +18,13 @@ enum DirectoryStore {
         try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE id = ?", arguments: [userID])
     }
 
+    /// Every user's login by id, and unit's name by id: the names imports and exports show.
+    static func names(_ db: Database) throws -> (logins: [Int64: String], units: [Int64: String]) {
+        let logins = try Row.fetchAll(db, sql: "SELECT id, login FROM user").map { ($0["id"] as Int64, $0["login"] as String) }
+        let units = try Row.fetchAll(db, sql: "SELECT id, name FROM unit").map { ($0["id"] as Int64, $0["name"] as String) }
+        return (Dictionary(uniqueKeysWithValues: logins), Dictionary(uniqueKeysWithValues: units))
+    }
+
     static func userCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") ?? 0
     }

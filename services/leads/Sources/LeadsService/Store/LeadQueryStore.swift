@@ -5,6 +5,29 @@ import GRDB
 /// caller's visibility part of the WHERE clause (so counts and pages never include hidden leads).
 enum LeadQueryStore {
     static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) throws -> (leads: [LeadRecord], total: Int64) {
+        let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
+        let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: arguments) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+        return (rows.map(LeadRecord.init(row:)), total)
+    }
+
+    /// The ids of every lead of the query, in its order (an export reads them a batch at a time).
+    static func ids(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64) throws -> [Int64] {
+        let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
+        return try Int64.fetchAll(db, sql: "SELECT id FROM lead \(whereClause) ORDER BY \(order)", arguments: arguments)
+    }
+
+    /// The leads with these ids, in the order given (missing ones left out).
+    static func leads(_ db: Database, ids: [Int64]) throws -> [LeadRecord] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+                                    arguments: StatementArguments(ids))
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, row) })
+        return ids.compactMap { byID[$0].map(LeadRecord.init(row:)) }
+    }
+
+    /// The WHERE clause, ORDER BY list and arguments of a query for a caller.
+    private static func clauses(_ query: LeadQuery, caller: Caller, now: Int64) -> (where: String, order: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         func add(_ sql: String, _ values: [any DatabaseValueConvertible]) {
@@ -82,10 +105,7 @@ enum LeadQueryStore {
         var order = query.sort.filter { LeadQuery.sortable.contains($0.field) }.map { "\($0.field) \($0.descending ? "DESC" : "ASC")" }
         if order.isEmpty { order = ["created_at DESC"] }
         order.append("id DESC")
-        let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead \(whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT ? OFFSET ?",
-                                    arguments: arguments + [limit, offset])
-        return (rows.map(LeadRecord.init(row:)), total)
+        return (whereClause, order.joined(separator: ", "), arguments)
     }
 
     /// A custom-field condition on the JSON column. Values are stored as Codable writes the enum

@@ -1723,7 +1723,10 @@ struct  Crm__Leads__V1__ImportLeadsRequest
    */
   int32_t first_row_number;
   /*
-   * How columns map to fields; empty maps headers named like LeadInput fields.
+   * How columns map to fields; only mapped columns are read. Empty matches headers to LeadInput
+   * fields by name (case and spaces aside; "email", "phone", "type", "owner" and the like work,
+   * types and categories by name or id, owners by login or id) and skips the read-only columns
+   * an export writes; any other header is then an error.
    */
   size_t n_mapping;
   Crm__Leads__V1__ColumnMapping **mapping;
@@ -1792,7 +1795,7 @@ struct  Crm__Leads__V1__ImportLeadsResponse
    */
   int32_t duplicates;
   /*
-   * Why each skipped row was skipped.
+   * Why each skipped row was skipped (the first 1,000 errors; the counts above are complete).
    */
   size_t n_errors;
   Crm__Leads__V1__RowError **errors;
@@ -1823,7 +1826,9 @@ struct  Crm__Leads__V1__ExportLeadsRequest
   size_t n_sort;
   Crm__Rpc__V1__SortKey **sort;
   /*
-   * The Lead fields to export, in order; empty exports the usual columns.
+   * The columns, in order: Lead fields, the names "type", "status", "category", "source_type",
+   * "owner", "assigned_unit", "assigned_user", "lost_reason", or "custom_fields.KEY"; empty
+   * exports the usual columns. Times are ISO 8601 UTC, amounts "1200.50 EUR".
    */
   size_t n_columns;
   char **columns;
