@@ -111,6 +111,7 @@ let package = Package(
         .executableTarget(
             name: "crm-bench",
             dependencies: [
+                "LeadsService",
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,7 +8,7 @@ import NIOCore
 import NIOPosix
 
 /// crm-bench: the RPC core against the physical floor (crm-floor, a C loopback ping-pong with the
-/// same frame sizes), in one run, on this machine. scripts/bench builds both in release mode,
+/// same frame sizes), and the leads service's store-bound calls, in one run, on this machine. scripts/bench builds both in release mode,
 /// runs this, and keeps the table in BENCHMARKS.md.
 @main
 struct Bench: AsyncParsableCommand {
@@ -29,10 +29,30 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Event loop threads shared by the benchmark's server and client (0: one per core).")
     var loopThreads = 0
 
-    @Option(help: "Write the table into this Markdown file, replacing the previous RPC core table.")
+    @Option(help: "Write the tables into this Markdown file, replacing the previous ones.")
     var markdown: String?
 
+    @Option(help: "Which benchmarks to run: rpc, leads, or both (comma-separated).")
+    var only = "rpc,leads"
+
+    @Option(help: "Leads created through CreateLead for the creates/s rows.")
+    var leadCreates = 20_000
+
+    @Option(help: "Rows in the CSV import (and leads under the filtered page).")
+    var importRows = 1_000_000
+
     func run() async throws {
+        let suites = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        if suites.contains("rpc") { try await runCore() }
+        if suites.contains("leads") {
+            let (table, context) = try await LeadsBench(rows: importRows, creates: leadCreates).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "leads", title: "Leads", table: table, context: context, to: markdown) }
+        }
+    }
+
+    private func runCore() async throws {
         var logger = Logger(label: "crm-bench")
         logger.logLevel = .warning
         var router = RPCRouter()
@@ -81,7 +101,7 @@ struct Bench: AsyncParsableCommand {
         let context = "Echo call: request frame \(requestBytes) B, response frame \(responseBytes) B; one connection; client and server in one process on loopback."
         print(context)
         print(table)
-        if let markdown { try write(table: table, context: context, to: markdown) }
+        if let markdown { try write(section: "rpc-core", title: "RPC core", table: table, context: context, to: markdown) }
     }
 
     private func frameSizes(_ request: TestingV1.EchoRequest) throws -> (Int, Int) {
@@ -131,14 +151,14 @@ struct Bench: AsyncParsableCommand {
         return FloorResult(p50: values["p50_us"] ?? 0, p99: values["p99_us"] ?? 0, rate: rate)
     }
 
-    private func write(table: String, context: String, to path: String) throws {
-        let begin = "<!-- rpc-core:begin -->"
-        let end = "<!-- rpc-core:end -->"
+    private func write(section name: String, title: String, table: String, context: String, to path: String) throws {
+        let begin = "<!-- \(name):begin -->"
+        let end = "<!-- \(name):end -->"
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-        let section = "\(begin)\n## RPC core\n\nMeasured \(date) on \(ProcessInfo.processInfo.activeProcessorCount) cores of \(cpu), release build. \(context)\n\n\(table)\(end)"
+        let section = "\(begin)\n## \(title)\n\nMeasured \(date) on \(ProcessInfo.processInfo.activeProcessorCount) cores of \(cpu), release build. \(context)\n\n\(table)\(end)"
         var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n\n`scripts/bench` runs every benchmark on this machine and rewrites its section of this file.\n\n"
         if let lower = text.range(of: begin), let upper = text.range(of: end) {
             text.replaceSubrange(lower.lowerBound..<upper.upperBound, with: section)

@@ -45,7 +45,7 @@ enum AssignmentStore {
     }
 
     static func rules(_ db: Database) throws -> [AssignmentRuleRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM assignment_rule ORDER BY position, id").map {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM assignment_rule ORDER BY position, id")).map {
             AssignmentRuleRecord(
                 id: $0["id"], name: $0["name"], position: $0["position"],
                 condition: (try? JSONDecoder().decode(RuleCondition.self, from: Data(($0["condition"] as String).utf8))) ?? RuleCondition(),

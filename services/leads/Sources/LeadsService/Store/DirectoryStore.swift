@@ -6,7 +6,7 @@ enum DirectoryStore {
     // MARK: users
 
     static func user(_ db: Database, id: Int64) throws -> UserRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id]).map(UserRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM user WHERE id = ?"), arguments: [id]).map(UserRecord.init(row:))
     }
 
     static func user(_ db: Database, login: String) throws -> (UserRecord, passwordHash: String)? {
@@ -94,7 +94,7 @@ enum DirectoryStore {
     // MARK: units
 
     static func unit(_ db: Database, id: Int64) throws -> UnitRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM unit WHERE id = ?", arguments: [id]).map(UnitRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM unit WHERE id = ?"), arguments: [id]).map(UnitRecord.init(row:))
     }
 
     static func insert(_ db: Database, unit: UnitRecord, now: Int64) throws -> UnitRecord {

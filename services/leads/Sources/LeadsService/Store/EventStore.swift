@@ -13,9 +13,8 @@ enum EventStore {
     /// Appends an event and returns its sequence number.
     @discardableResult
     static func append(_ db: Database, type: Int32, entityID: Int64, actorID: Int64, at: Int64, payload: [UInt8]) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO event (type, entity_id, at, actor_id, payload) VALUES (?, ?, ?, ?, ?)",
-            arguments: [type, entityID, at, actorID, Data(payload)])
+        try db.cachedStatement(sql: "INSERT INTO event (type, entity_id, at, actor_id, payload) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [type, entityID, at, actorID, Data(payload)])
         return db.lastInsertedRowID
     }
 
@@ -32,7 +31,7 @@ enum EventStore {
 /// The first answer to each call that carried an idempotency key.
 enum IdempotencyStore {
     static func response(_ db: Database, callerID: Int64, method: String, key: String) throws -> [UInt8]? {
-        try Row.fetchOne(db, sql: "SELECT response FROM idempotency WHERE caller_id = ? AND method = ? AND key = ?", arguments: [callerID, method, key])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT response FROM idempotency WHERE caller_id = ? AND method = ? AND key = ?"), arguments: [callerID, method, key])
             .map { [UInt8]($0["response"] as Data) }
     }
 

@@ -103,7 +103,7 @@ enum LeadStore {
         var out: [(Int64, String, String)] = []
         for (kind, values) in [("email", emails), ("phone", phones)] {
             for value in values {
-                for row in try Row.fetchAll(db, sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id",
+                for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id"),
                                             arguments: [kind, value, excluding]) {
                     out.append((row["lead_id"], kind, value))
                 }
