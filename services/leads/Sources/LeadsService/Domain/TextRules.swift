@@ -4,7 +4,16 @@ import CRMDomain
 public enum TextRules {
     /// Trims the ends and folds runs of white space into one space.
     public static func collapsed(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        // ASCII without runs of spaces (nearly every name and company) is already collapsed;
+        // Unicode white space is only looked up for the rest.
+        var previousSpace = true
+        let clean = text.utf8.allSatisfy { byte in
+            guard byte < 0x80, byte != 0x09, byte != 0x0A, byte != 0x0D, byte != 0x0B, byte != 0x0C else { return false }
+            defer { previousSpace = byte == 0x20 }
+            return !(byte == 0x20 && previousSpace)
+        }
+        if clean && !previousSpace { return text }
+        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     /// Required-ness, length, and no control characters.
@@ -13,7 +22,8 @@ public enum TextRules {
             violations.add(field, "is required")
         } else if text.count > max {
             violations.add(field, "must be at most \(max) characters")
-        } else if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
+        } else if text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F }),
+                  text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
             violations.add(field, "must not contain control characters")
         }
     }
@@ -39,6 +49,7 @@ public enum EmailRules {
 
 extension String {
     var trimmingSpaces: String {
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         var s = Substring(self)
         while s.first?.isWhitespace == true { s = s.dropFirst() }
         while s.last?.isWhitespace == true { s = s.dropLast() }

@@ -6,9 +6,17 @@ import GRDB
 enum LeadQueryStore {
     static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) throws -> (leads: [LeadRecord], total: Int64) {
         let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
-        let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
-        return (rows.map(LeadRecord.init(row:)), total)
+        // One pass finds the page's ids and counts every match (the sort holds ids and sort
+        // keys, not whole rows); the page's rows are read by id afterwards.
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, COUNT(*) OVER () AS total FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+            arguments: arguments + [limit, offset])
+        let total: Int64 = if let first = rows.first {
+            first["total"]
+        } else {
+            offset == 0 ? 0 : try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: arguments) ?? 0
+        }
+        return (try leads(db, ids: rows.map { $0["id"] }), total)
     }
 
     /// The ids of every lead of the query, in its order (an export reads them a batch at a time).

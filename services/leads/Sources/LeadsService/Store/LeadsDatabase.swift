@@ -109,6 +109,11 @@ public final class LeadsDatabase: Sendable {
             try ConversionStore.createTables(db)
             try ConfigurationCache.createTables(db)
         }
+        migrator.registerMigration("v6: indexes for the lists' usual filters (seed 002)") { db in
+            for column in ["campaign", "channel", "region"] {
+                try db.create(index: "lead_on_\(column)", on: "lead", columns: [column])
+            }
+        }
         return migrator
     }
 }
