@@ -48,3 +48,12 @@ public struct RPCClientConfiguration: Sendable {
         self.defaultTimeout = defaultTimeout
     }
 }
+
+extension CallOptions {
+    /// The same options carrying `idempotencyKey`, for one mutating call.
+    public func with(idempotencyKey: String) -> CallOptions {
+        var copy = self
+        copy.metadata.idempotencyKey = idempotencyKey
+        return copy
+    }
+}

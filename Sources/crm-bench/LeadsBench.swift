@@ -126,10 +126,3 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-extension CallOptions {
-    func with(idempotencyKey: String) -> CallOptions {
-        var copy = self
-        copy.metadata.idempotencyKey = idempotencyKey
-        return copy
-    }
-}

@@ -56,10 +56,3 @@ struct TestLeadsService {
     }
 }
 
-extension CallOptions {
-    func with(idempotencyKey: String) -> CallOptions {
-        var copy = self
-        copy.metadata.idempotencyKey = idempotencyKey
-        return copy
-    }
-}
