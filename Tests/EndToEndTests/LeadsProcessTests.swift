@@ -14,7 +14,7 @@ struct LeadsProcessTests {
         return try await ServiceProcess("crm-leads", arguments: ["--password-rounds", "1000"], environment: environment)
     }
 
-    @Test("signs in the first admin, keeps users across a restart, and shuts down cleanly")
+    @Test("signs in the first admin, keeps users, leads, notes and the event feed across a restart, and shuts down cleanly")
     func restart() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-leads-e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -35,6 +35,10 @@ struct LeadsProcessTests {
             try await LeadsV1.Directory.Client(rpc).createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "")), options: admin)
         }
         #expect(Set(bad?.violations.map(\.field) ?? []) == ["unit.name", "unit.kind"])
+        let leads = LeadsV1.Leads.Client(rpc)
+        let imported = try await leads.importLeads(LeadsV1.ImportLeadsRequest(csv: Array("name,email\nAna,ana@x.com\nBea,bea@x.com\n".utf8)), options: admin)
+        let note = try await leads.addNote(LeadsV1.AddNoteRequest(leadId: imported.createdIds[0], text: "call back on Monday"), options: admin)
+        let head = try await leads.listEvents(LeadsV1.ListEventsRequest(limit: 1), options: admin).head
         #expect(await first.terminate() == 0)
         await rpc.close()
 
@@ -47,6 +51,12 @@ struct LeadsProcessTests {
         let units = try await LeadsV1.Directory.Client(rpc).listUnits(
             LeadsV1.ListUnitsRequest(), options: CallOptions(metadata: Metadata(authorization: lucia.token)))
         #expect(units.units.map(\.name) == ["Valencia"])
+        let again = CallOptions(metadata: Metadata(authorization: "Bearer \(try await LeadsV1.Auth.Client(rpc).login(LeadsV1.LoginRequest(login: "admin", password: "first-admin-pass")).token)"))
+        let kept = LeadsV1.Leads.Client(rpc)
+        #expect(try await kept.listLeads(LeadsV1.ListLeadsRequest(sort: [RpcV1.SortKey(field: "id")]), options: again).leads.map(\.fullName) == ["Ana", "Bea"])
+        #expect(try await kept.listNotes(LeadsV1.ListNotesRequest(leadId: imported.createdIds[0]), options: again).notes == [note])
+        let events = try await kept.listEvents(LeadsV1.ListEventsRequest(limit: 1_000), options: again)
+        #expect(events.head == head && events.events.map(\.sequence) == Array(1...head))
         #expect(await second.terminate() == 0)
         await rpc.close()
     }
