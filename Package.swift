@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "crm-bench", targets: ["crm-bench"]),
         .executable(name: "crm-echo", targets: ["crm-echo"]),
         .executable(name: "crm-leads", targets: ["crm-leads"]),
+        .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -96,6 +97,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "services/leads/Sources/crm-leads"
+        ),
+        // The command line for people.
+        .executableTarget(
+            name: "crm",
+            dependencies: [
+                "CRMAPI",
+                "CRMRPC",
+                "CRMWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The conformance server for client authors: Echo and Health on the shared runtime.
         .executableTarget(

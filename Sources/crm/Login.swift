@@ -1,0 +1,78 @@
+import ArgumentParser
+import CRMAPI
+import CRMRPC
+import CRMWire
+import Foundation
+
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign in and keep the token for the next commands.",
+        discussion: "The password is asked for on a terminal, or read from the first line of standard input (for scripts).")
+
+    @Argument(help: "Your login.")
+    var login: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reporting {
+            let password = try readPassword()
+            let response = try await connection.withLeads { rpc in
+                try await LeadsV1.Auth.Client(rpc).login(LeadsV1.LoginRequest(login: login, password: password), options: CallOptions(timeout: .seconds(30)))
+            }
+            try Session(login: login, token: response.token, expiresAt: response.expiresAt).save()
+            print("Logged in as \(response.user?.name ?? login) (\(response.user?.role.cliName ?? "")).")
+        }
+    }
+
+    private func readPassword() throws -> String {
+        if isatty(STDIN_FILENO) == 1 {
+            guard let pointer = getpass("Password for \(login): ") else { throw CLIFailure(.usage, "no password given") }
+            return String(cString: pointer)
+        }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw CLIFailure(.usage, "give the password on the first line of standard input")
+        }
+        return line
+    }
+}
+
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Forget the saved token.")
+
+    func run() async throws {
+        try Session.remove()
+        print("Logged out.")
+    }
+}
+
+struct WhoAmI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the saved token signs you in as.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reporting {
+            let options = try connection.signedIn()
+            let user = try await connection.withLeads { rpc in try await LeadsV1.Auth.Client(rpc).whoAmI(LeadsV1.WhoAmIRequest(), options: options) }
+            if connection.json {
+                print(JSONOutput.text(["id": user.id, "login": user.login, "name": user.name, "role": user.role.cliName, "unit_id": user.unitId]), terminator: "")
+            } else {
+                print("\(user.name) (\(user.login)), \(user.role.cliName)\(user.unitId != 0 ? ", unit \(user.unitId)" : "")")
+            }
+        }
+    }
+}
+
+extension LeadsV1.Role {
+    var cliName: String {
+        switch self {
+        case .admin: "admin"
+        case .salesManager: "sales_manager"
+        case .unitManager: "unit_manager"
+        case .agent: "agent"
+        case .service: "service"
+        case .unspecified, .unrecognized: "unknown"
+        }
+    }
+}

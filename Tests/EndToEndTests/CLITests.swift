@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// The `crm` binary of this build, run as a person or a script would run it.
+struct CLI {
+    let environment: [String: String]
+
+    struct Result {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    /// Runs `crm arguments...` with `input` on standard input, off the cooperative pool.
+    func run(_ arguments: String..., input: String = "") async throws -> Result {
+        let process = Process()
+        process.executableURL = ServiceProcess.productsFolder.appendingPathComponent("crm")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    try process.run()
+                    stdin.fileHandleForWriting.write(Data(input.utf8))
+                    try? stdin.fileHandleForWriting.close()
+                    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+                    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: Result(status: process.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
+
+@Suite("crm, the command line, against a real crm-leads")
+struct CLITests {
+    @Test("log in, add, list, start a lead, note it, read its history; errors are sentences with exit codes by kind")
+    func session() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let leads = try await ServiceProcess("crm-leads", arguments: ["--password-rounds", "1000"], environment: [
+            "CRM_AUTH_SECRET": String(repeating: "c", count: 48), "CRM_DATABASE": folder.appendingPathComponent("leads.sqlite").path,
+            "CRM_ADMIN_PASSWORD": "first-admin-pass",
+        ])
+        let crm = CLI(environment: ["CRM_LEADS_ADDRESS": "127.0.0.1:\(leads.port)", "XDG_CONFIG_HOME": folder.appendingPathComponent("config").path])
+
+        let anonymous = try await crm.run("leads", "list")
+        #expect(anonymous.status == 3 && anonymous.err.contains("crm login"))
+        let wrong = try await crm.run("login", "admin", input: "not-the-password\n")
+        #expect(wrong.status == 3)
+        let login = try await crm.run("login", "admin", input: "first-admin-pass\n")
+        #expect(login.status == 0 && login.out.contains("Logged in"), "\(login.err)")
+        let session = folder.appendingPathComponent("config/crm/session.json").path
+        let permissions = try FileManager.default.attributesOfItem(atPath: session)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        let whoami = try await crm.run("whoami", "--json")
+        let me = try JSONSerialization.jsonObject(with: Data(whoami.out.utf8)) as? [String: Any]
+        #expect(me?["login"] as? String == "admin" && me?["role"] as? String == "admin")
+
+        let added = try await crm.run("leads", "add", "Ana Pérez", "--company", "Acme", "--email", "ana@acme.com", "--country", "ES", "--json")
+        #expect(added.status == 0, "\(added.err)")
+        let lead = try JSONSerialization.jsonObject(with: Data(added.out.utf8)) as? [String: Any]
+        let id = try #require(lead?["id"] as? Int)
+        _ = try await crm.run("leads", "add", "Bea Gil", "--country", "PT")
+        let list = try await crm.run("leads", "list", "--country", "ES", "--json")
+        let listed = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [String: Any]
+        #expect((listed?["leads"] as? [[String: Any]])?.map { $0["full_name"] as? String } == ["Ana Pérez"])
+        let table = try await crm.run("leads", "list")
+        #expect(table.out.contains("Bea Gil") && table.out.contains("2 of 2 leads"))
+
+        #expect(try await crm.run("leads", "start", String(id)).status == 0)
+        // Winning asks crm-activities for open work first, and fails closed while it is not running.
+        let win = try await crm.run("leads", "win", String(id))
+        #expect(win.status == 4 && win.err.contains("service unavailable"), "\(win.err)")
+        #expect(try await crm.run("leads", "note", String(id), "Sent the offer").status == 0)
+        let history = try await crm.run("leads", "history", String(id))
+        #expect(history.out.contains("started") && history.out.contains("state") && history.out.contains("in_progress"), "\(history.out)")
+
+        let missing = try await crm.run("leads", "show", "9999")
+        #expect(missing.status == 2 && missing.err.contains("not found"))
+        let bad = try await crm.run("leads", "add", "", "--email", "nope")
+        #expect(bad.status == 64 && bad.err.contains("lead.full_name") && bad.err.contains("lead.emails[0]"))
+        let usage = try await crm.run("leads", "list", "--mine", "--all")
+        #expect(usage.status == 64)
+        let status = try await crm.run("status")
+        #expect(status.status == 0 && status.out.contains("serving"))
+
+        #expect(try await crm.run("logout").status == 0)
+        #expect(try await crm.run("whoami").status == 3)
+        #expect(await leads.terminate() == 0)
+        let down = try await crm.run("status")
+        #expect(down.status == 4 && down.out.contains("unreachable"))
+    }
+}
