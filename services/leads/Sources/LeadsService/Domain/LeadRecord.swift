@@ -110,6 +110,13 @@ public struct LeadRecord: Sendable, Hashable {
         return expectedCompletionAt - (state.isFinal ? completedAt : now)
     }
 
+    /// Optimistic concurrency: the caller must have read the lead's current version.
+    public func requireVersion(_ version: Int64) throws(DomainError) {
+        guard self.version == version else {
+            throw DomainError.stale("lead \(id) is at version \(self.version), not \(version): read it again")
+        }
+    }
+
     /// How long an open lead is past its expected completion; 0 when it is not.
     public func timeOverdue(now: Int64) -> Int64 {
         guard !state.isFinal, expectedCompletionAt > 0, now > expectedCompletionAt else { return 0 }

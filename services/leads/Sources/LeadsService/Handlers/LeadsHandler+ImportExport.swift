@@ -41,7 +41,8 @@ extension LeadsHandler {
                 if !v.all.isEmpty { return .failure(.invalid(v.all)) }
                 let firstRow = Int(max(request.firstRowNumber, 1))
                 let rows = records.dropFirst().map { record in
-                    (row: record.number - header.number - 1 + firstRow, outcome: plan.lead(row: record.number - header.number - 1 + firstRow, fields: record.fields, header: header.fields.count))
+                    let row = record.number - header.number - 1 + firstRow
+                    return (row: row, outcome: plan.lead(row: row, fields: record.fields, header: header.fields.count))
                 }
                 return .success((plan, rows))
             }

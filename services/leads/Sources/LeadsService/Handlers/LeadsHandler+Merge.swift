@@ -20,9 +20,8 @@ extension LeadsHandler {
             let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
                 let keep = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.keepId), id: request.keepId)
                 let other = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.mergeId), id: request.mergeId)
-                for (lead, version) in [(keep, request.keepVersion), (other, request.mergeVersion)] where lead.version != version {
-                    throw DomainError.stale("lead \(lead.id) is at version \(lead.version), not \(version): read it again")
-                }
+                try keep.requireVersion(request.keepVersion)
+                try other.requireVersion(request.mergeVersion)
                 let (kept, merged) = try LeadMerge(configuration: try env.database.configuration.load(db), now: now).merge(keep: keep, into: other, caller: caller)
                 try LeadStore.moveNotesAndHistory(db, from: other.id, to: keep.id)
                 if !other.conversion.isEmpty { try ConversionStore.relink(db, from: other.id, to: keep.id) }

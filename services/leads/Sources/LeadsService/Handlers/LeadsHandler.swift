@@ -121,9 +121,7 @@ struct LeadsHandler: RPCService {
             let now = env.clock.millis()
             let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
                 let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                guard current.version == request.version else {
-                    throw DomainError.stale("lead \(current.id) is at version \(current.version), not \(request.version): read it again")
-                }
+                try current.requireVersion(request.version)
                 guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
                 let configuration = try env.database.configuration.load(db)
                 var v = Violations()
@@ -186,9 +184,7 @@ struct LeadsHandler: RPCService {
             let now = env.clock.millis()
             let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
                 let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
-                guard current.version == version else {
-                    throw DomainError.stale("lead \(id) is at version \(current.version), not \(version): read it again")
-                }
+                try current.requireVersion(version)
                 var lead = current
                 let configuration = try env.database.configuration.load(db)
                 try rule(&lead, LeadLifecycle(configuration: configuration, now: now), caller)
@@ -224,9 +220,7 @@ struct LeadsHandler: RPCService {
             let now = env.clock.millis()
             let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
                 let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                guard lead.version == request.version else {
-                    throw DomainError.stale("lead \(lead.id) is at version \(lead.version), not \(request.version): read it again")
-                }
+                try lead.requireVersion(request.version)
                 try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
                 try LeadStore.delete(db, id: lead.id)
                 try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
