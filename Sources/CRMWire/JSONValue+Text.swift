@@ -1,0 +1,63 @@
+extension JSONValue {
+    /// The value as JSON text: indented by two spaces per level, or on one line when `pretty` is
+    /// false (for one value per line, as in a stream). Members keep their order.
+    public func text(pretty: Bool = true) -> String {
+        var out = ""
+        write(into: &out, indent: pretty ? 0 : nil)
+        return out
+    }
+
+    private func write(into out: inout String, indent: Int?) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let text): out += text
+        case .string(let s): Self.quote(s, into: &out)
+        case .array(let elements):
+            guard !elements.isEmpty else { return out += "[]" }
+            out += "["
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out += "," }
+                Self.newline(&out, indent.map { $0 + 1 })
+                element.write(into: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.newline(&out, indent)
+            out += "]"
+        case .object(let members):
+            guard !members.isEmpty else { return out += "{}" }
+            out += "{"
+            for (i, member) in members.enumerated() {
+                if i > 0 { out += "," }
+                Self.newline(&out, indent.map { $0 + 1 })
+                Self.quote(member.key, into: &out)
+                out += indent == nil ? ":" : ": "
+                member.value.write(into: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.newline(&out, indent)
+            out += "}"
+        }
+    }
+
+    private static func newline(_ out: inout String, _ indent: Int?) {
+        guard let indent else { return }
+        out += "\n" + String(repeating: "  ", count: indent)
+    }
+
+    private static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
