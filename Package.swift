@@ -103,9 +103,12 @@ let package = Package(
             name: "crm",
             dependencies: [
                 "CRMAPI",
+                "CRMDomain",
                 "CRMRPC",
+                "CRMService",
                 "CRMWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The conformance server for client authors: Echo and Health on the shared runtime.

@@ -158,7 +158,7 @@ extension ServiceSettings {
     }
 
     /// Parses `key = value` lines; '#' starts a comment line.
-    static func parseConfigFile(_ text: String, path: String) throws(SettingsError) -> [String: String] {
+    public static func parseConfigFile(_ text: String, path: String) throws(SettingsError) -> [String: String] {
         var values: [String: String] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)

@@ -7,52 +7,39 @@ import Foundation
 struct Leads: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, find and work leads.",
-        subcommands: [List.self, Add.self, Show.self, Start.self, Win.self, Lose.self, Cancel.self, Delete.self, Note.self, History.self])
+        subcommands: [
+            List.self, Add.self, Show.self, Edit.self, Accept.self, Start.self, Win.self, Lose.self, Cancel.self, Delete.self,
+            Assign.self, Note.self, Notes.self, History.self, Import.self, Export.self, Merge.self, Convert.self,
+        ])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List leads (newest first), with the views and filters of the lead table.")
 
-        @Flag(help: "My leads: owned by or assigned to me.") var mine = false
-        @Flag(help: "My unit's leads.") var unit = false
-        @Flag(help: "All leads (managers and admins).") var all = false
-        @Flag(help: "Only open leads past their expected completion.") var overdue = false
-        @Flag(help: "Only leads assigned to nobody.") var unassigned = false
-        @Option(help: "Words that must appear in the name, company, e-mails or phones.") var text = ""
-        @Option(help: "Only leads in these countries (comma-separated ISO codes).") var country = ""
-        @Option(help: "Only leads in this life-cycle state: pending, in_progress, won, lost, cancelled.") var state: String?
+        @OptionGroup var filter: LeadFilterOptions
+        @Option(help: ArgumentHelp("Sort by these fields, newest first with a leading -, such as -priority,full_name.", valueName: "fields")) var sort = ""
         @Option(help: "How many leads (1-500).") var limit: Int32 = 50
+        @Option(help: ArgumentHelp("The page after the one that printed this token.", valueName: "token")) var page = ""
+        @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
-
-        func validate() throws {
-            if [mine, unit, all].filter({ $0 }).count > 1 { throw ValidationError("choose one of --mine, --unit and --all") }
-        }
 
         func run() async throws {
             try await reporting {
-                var filter = LeadsV1.LeadFilter(view: mine ? .mine : unit ? .unit : all ? .all : .unspecified, text: text)
-                filter.countries = country.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                filter.overdueOnly = overdue
-                filter.unassignedOnly = unassigned
-                if let state {
-                    guard let value = LeadsV1.LifecycleState(cliName: state) else {
-                        throw CLIFailure(.usage, "--state must be one of pending, in_progress, won, lost, cancelled")
-                    }
-                    filter.states = [value]
-                }
+                let request = LeadsV1.ListLeadsRequest(filter: try filter.filter, sort: sortKeys(sort), pageSize: limit, pageToken: page)
                 let options = try connection.signedIn()
-                let page = try await connection.withLeads { rpc in
-                    try await LeadsV1.Leads.Client(rpc).listLeads(LeadsV1.ListLeadsRequest(filter: filter, pageSize: limit), options: options)
+                let (page, names) = try await connection.withLeads { rpc in
+                    let page = try await LeadsV1.Leads.Client(rpc).listLeads(request, options: options)
+                    return (page, output.json ? Names() : try await Names.load(rpc, options))
                 }
-                if connection.json {
-                    print(JSONOutput.text(["leads": page.leads.map(\.json), "total_count": page.totalCount]), terminator: "")
-                } else {
-                    var table = Table(header: ["id", "name", "company", "state", "priority", "owner", "assigned", "expected"])
+                try output.print(page, {
+                    var table = Table(header: ["id", "name", "company", "state", "status", "priority", "owner", "assigned", "expected"])
                     for l in page.leads {
-                        table.rows.append([String(l.id), l.fullName, l.company, l.state.cliName, String(l.priority), String(l.ownerId),
-                                           l.assignedUserId != 0 ? "user \(l.assignedUserId)" : l.assignedUnitId != 0 ? "unit \(l.assignedUnitId)" : "",
-                                           showTime(l.expectedCompletionAt)])
+                        table.rows.append([String(l.id), l.fullName, l.company, l.state.cliName, names.status(l.statusId), String(l.priority),
+                                           names.user(l.ownerId), assignee(l), showTime(l.expectedCompletionAt)])
                     }
-                    print(table.text + "\(page.leads.count) of \(page.totalCount) leads")
+                    return table
+                }())
+                if !output.json && !output.csv {
+                    print("\(page.leads.count) of \(page.totalCount) leads" + (page.nextPageToken.isEmpty ? "" : "; next page: --page \(page.nextPageToken)"))
                 }
             }
         }
@@ -62,24 +49,21 @@ struct Leads: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a lead.")
 
         @Argument(help: "The person's full name.") var name: String
-        @Option(help: "The company.") var company = ""
-        @Option(name: .customLong("email"), help: "An e-mail address (repeat for more).") var emails: [String] = []
-        @Option(name: .customLong("phone"), help: "A phone number with its country code (repeat for more).") var phones: [String] = []
-        @Option(help: "The country, as an ISO code such as ES.") var country = ""
-        @Option(help: "The campaign.") var campaign = ""
-        @Option(help: "The lead type's id (default: the definition's).") var type: Int64 = 0
+        @OptionGroup var fields: LeadFieldOptions
         @Flag(help: "Add it even when a lead has the same e-mail or phone.") var allowDuplicate = false
+        @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await reporting {
+                var input = try fields.input
+                input.fullName = name
                 let options = try connection.signedIn(changing: true)
-                let lead = try await connection.withLeads { rpc in
-                    try await LeadsV1.Leads.Client(rpc).createLead(LeadsV1.CreateLeadRequest(
-                        lead: LeadsV1.LeadInput(fullName: name, company: company, emails: emails, phones: phones, country: country, campaign: campaign, typeId: type),
-                        allowDuplicate: allowDuplicate), options: options)
+                let (lead, names) = try await connection.withLeads { rpc in
+                    let lead = try await LeadsV1.Leads.Client(rpc).createLead(LeadsV1.CreateLeadRequest(lead: input, allowDuplicate: allowDuplicate), options: options)
+                    return (lead, try await Names.load(rpc, options))
                 }
-                show(lead, connection)
+                try output.print(lead, leadDetails(lead, names))
             }
         }
     }
@@ -88,199 +72,158 @@ struct Leads: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a lead.")
 
         @Argument(help: "The lead's id.") var id: Int64
+        @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await reporting {
                 let options = try connection.signedIn()
-                let lead = try await connection.withLeads { rpc in try await LeadsV1.Leads.Client(rpc).getLead(LeadsV1.GetLeadRequest(id: id), options: options) }
-                show(lead, connection)
+                let (lead, names) = try await connection.withLeads { rpc in
+                    (try await LeadsV1.Leads.Client(rpc).getLead(LeadsV1.GetLeadRequest(id: id), options: options), try await Names.load(rpc, options))
+                }
+                try output.print(lead, leadDetails(lead, names))
             }
         }
     }
 
-    struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start working a PENDING lead.")
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a lead's fields: only the options given change.",
+            discussion: "--email and --phone replace the lists; --status moves within the life-cycle state by the type's transitions.")
+
         @Argument(help: "The lead's id.") var id: Int64
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await act(id, connection) { client, lead, options in
-                try await client.startProgress(LeadsV1.LeadActionRequest(id: id, version: lead.version), options: options)
-            }
-        }
-    }
-
-    struct Win: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a lead in progress as won (it is converted when the lead definition says so).")
-        @Argument(help: "The lead's id.") var id: Int64
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await act(id, connection) { client, lead, options in
-                try await client.winLead(LeadsV1.WinLeadRequest(id: id, version: lead.version), options: options)
-            }
-        }
-    }
-
-    struct Lose: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark an open lead as lost, with a lost reason's id.")
-        @Argument(help: "The lead's id.") var id: Int64
-        @Option(help: "The lost reason's id (see the configuration).") var reason: Int64
-        @Option(help: "A note for the history.") var note = ""
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await act(id, connection) { client, lead, options in
-                try await client.loseLead(LeadsV1.LoseLeadRequest(id: id, version: lead.version, lostReasonId: reason, note: note), options: options)
-            }
-        }
-    }
-
-    struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel an open lead.")
-        @Argument(help: "The lead's id.") var id: Int64
-        @Option(help: "Why.") var reason: String
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await act(id, connection) { client, lead, options in
-                try await client.cancelLead(LeadsV1.LeadActionRequest(id: id, version: lead.version, reason: reason), options: options)
-            }
-        }
-    }
-
-    struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a PENDING lead.")
-        @Argument(help: "The lead's id.") var id: Int64
+        @Option(help: "The person's full name.") var name: String?
+        @OptionGroup var fields: LeadFieldOptions
+        @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await reporting {
+                var input = try fields.input
+                var mask = fields.given
+                if let name {
+                    input.fullName = name
+                    mask.insert("full_name", at: 0)
+                }
+                guard !mask.isEmpty else { throw CLIFailure(.usage, "give at least one field to change, such as --company or --status (see --help)") }
                 let options = try connection.signedIn()
-                try await connection.withLeads { rpc in
+                let (lead, names) = try await connection.withLeads { rpc in
                     let client = LeadsV1.Leads.Client(rpc)
-                    let lead = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
-                    _ = try await client.deleteLead(LeadsV1.LeadActionRequest(id: id, version: lead.version), options: options.with(idempotencyKey: UUID().uuidString))
+                    let current = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
+                    let lead = try await client.updateLead(LeadsV1.UpdateLeadRequest(id: id, version: current.version, lead: input, updateMask: mask),
+                                                           options: options.with(idempotencyKey: UUID().uuidString))
+                    return (lead, try await Names.load(rpc, options))
                 }
-                print("Deleted lead \(id).")
-            }
-        }
-    }
-
-    struct Note: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a note to a lead.")
-        @Argument(help: "The lead's id.") var id: Int64
-        @Argument(help: "The note.") var text: String
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await reporting {
-                let options = try connection.signedIn(changing: true)
-                let note = try await connection.withLeads { rpc in
-                    try await LeadsV1.Leads.Client(rpc).addNote(LeadsV1.AddNoteRequest(leadId: id, text: text), options: options)
-                }
-                print(connection.json ? JSONOutput.text(["id": note.id, "lead_id": note.leadId, "text": note.text, "created_at": note.createdAt]) : "Added note \(note.id).\n",
-                      terminator: "")
-            }
-        }
-    }
-
-    struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show who changed what on a lead, newest first.")
-        @Argument(help: "The lead's id.") var id: Int64
-        @OptionGroup var connection: ConnectionOptions
-
-        func run() async throws {
-            try await reporting {
-                let options = try connection.signedIn()
-                let history = try await connection.withLeads { rpc in
-                    try await LeadsV1.Leads.Client(rpc).listHistory(LeadsV1.ListHistoryRequest(leadId: id, pageSize: 500), options: options)
-                }
-                if connection.json {
-                    print(JSONOutput.text(history.entries.map { e in
-                        ["action": e.action, "actor_id": e.actorId, "at": e.at, "version": e.version, "reason": e.reason,
-                         "changes": e.changes.map { ["field": $0.field, "old": $0.oldValue, "new": $0.newValue] }] as [String: Any]
-                    }), terminator: "")
-                    return
-                }
-                var table = Table(header: ["when", "who", "action", "field", "old", "new"])
-                for e in history.entries {
-                    let changes = e.changes.isEmpty ? [RpcV1FieldChangeless()] : e.changes.map { RpcV1FieldChangeless(field: $0.field, old: $0.oldValue, new: $0.newValue) }
-                    for (i, c) in changes.enumerated() {
-                        table.rows.append(i == 0 ? [showTime(e.at), "user \(e.actorId)", e.action + (e.reason.isEmpty ? "" : " (\(e.reason))"), c.field, c.old, c.new]
-                                                 : ["", "", "", c.field, c.old, c.new])
-                    }
-                }
-                print(table.text, terminator: "")
+                try output.print(lead, leadDetails(lead, names))
             }
         }
     }
 }
 
-/// One row of a history table.
-private struct RpcV1FieldChangeless {
-    var field = "", old = "", new = ""
-}
+/// The lead's fields as options, for `add` and `edit`.
+struct LeadFieldOptions: ParsableArguments {
+    @Option(help: "The company.") var company: String?
+    @Option(name: .customLong("email"), help: "An e-mail address (repeat for more).") var emails: [String] = []
+    @Option(name: .customLong("phone"), help: "A phone number with its country code (repeat for more).") var phones: [String] = []
+    @Option(help: "The country, as an ISO code such as ES.") var country: String?
+    @Option(help: "The region.") var region: String?
+    @Option(help: "The campaign.") var campaign: String?
+    @Option(help: "The channel.") var channel: String?
+    @Option(help: "Where the lead came from.") var source: String?
+    @Option(help: "The lead type's id (default: the definition's).") var type: Int64?
+    @Option(help: "The category's id.") var category: Int64?
+    @Option(help: "The status's id.") var status: Int64?
+    @Option(help: "The priority, 1-10.") var priority: Int32?
+    @Option(help: "The importance, 1-8.") var importance: Int32?
+    @Option(help: "The probability to win, 0-100.") var probability: Int32?
+    @Option(help: ArgumentHelp("The target amount with its currency, such as \"1200.50 EUR\".", valueName: "amount")) var amount: String?
+    @Option(help: ArgumentHelp("When the lead is expected to complete (ISO 8601).", valueName: "time")) var expected: String?
+    @Option(help: ArgumentHelp("When to contact the lead next (ISO 8601).", valueName: "time")) var contactOn: String?
+    @Option(name: .customLong("field"), help: ArgumentHelp("A custom field, KEY=VALUE (repeat for more).", valueName: "key=value")) var customFields: [String] = []
 
-/// Reads the lead (for its version), applies a life-cycle action, and shows the result.
-private func act(_ id: Int64, _ connection: ConnectionOptions,
-                 _ action: @escaping (LeadsV1.Leads.Client, LeadsV1.Lead, CallOptions) async throws -> LeadsV1.Lead) async throws {
-    try await reportingFailures {
-        let options = try connection.signedIn()
-        let lead = try await connection.withLeads { rpc in
-            let client = LeadsV1.Leads.Client(rpc)
-            let current = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
-            return try await action(client, current, options.with(idempotencyKey: UUID().uuidString))
+    /// The LeadInput fields the options give, in the order of the message.
+    var given: [String] {
+        var names: [String] = []
+        func add(_ name: String, _ present: Bool) { if present { names.append(name) } }
+        add("company", company != nil); add("emails", !emails.isEmpty); add("phones", !phones.isEmpty); add("country", country != nil)
+        add("region", region != nil); add("campaign", campaign != nil); add("channel", channel != nil); add("source", source != nil)
+        add("type_id", type != nil); add("category_id", category != nil); add("status_id", status != nil); add("priority", priority != nil)
+        add("importance", importance != nil); add("probability", probability != nil); add("target_amount", amount != nil)
+        add("contact_on", contactOn != nil); add("expected_completion_at", expected != nil); add("custom_fields", !customFields.isEmpty)
+        return names
+    }
+
+    var input: LeadsV1.LeadInput {
+        get throws {
+            var l = LeadsV1.LeadInput(company: company ?? "", emails: emails, phones: phones, country: country ?? "", region: region ?? "",
+                                      campaign: campaign ?? "", channel: channel ?? "", source: source ?? "", typeId: type ?? 0,
+                                      categoryId: category ?? 0, statusId: status ?? 0, priority: priority ?? 0, importance: importance ?? 0,
+                                      probability: probability ?? 0)
+            if let amount { l.targetAmount = try Self.money(amount) }
+            l.contactOn = try LeadFilterOptions.time(contactOn, "--contact-on")
+            l.expectedCompletionAt = try LeadFilterOptions.time(expected, "--expected")
+            l.customFields = try customFields.map { pair in
+                guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw CLIFailure(.usage, "--field must be KEY=VALUE (got \"\(pair)\")") }
+                // Sent as text: the service converts it to the field's declared type and says when it does not fit.
+                return LeadsV1.CustomFieldValue(key: String(pair[..<eq]), value: .text(String(pair[pair.index(after: eq)...])))
+            }
+            return l
         }
-        show(lead, connection)
+    }
+
+    /// "1200.50 EUR" as minor units and a currency.
+    static func money(_ text: String) throws -> RpcV1.Money {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let value = Decimal(string: String(parts[0]), locale: Locale(identifier: "en_US_POSIX")), parts[1].count == 3 else {
+            throw CLIFailure(.usage, "--amount must be an amount and a currency, such as \"1200.50 EUR\" (got \"\(text)\")")
+        }
+        var minor = value * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &minor, 0, .plain)
+        return RpcV1.Money(amountMinor: NSDecimalNumber(decimal: rounded).int64Value, currency: parts[1].uppercased())
     }
 }
 
-private func show(_ lead: LeadsV1.Lead, _ connection: ConnectionOptions) {
-    if connection.json {
-        print(JSONOutput.text(lead.json), terminator: "")
-        return
-    }
-    var lines: [(String, String)] = [
+/// Who a lead is assigned to, for a table cell.
+func assignee(_ l: LeadsV1.Lead) -> String {
+    l.assignedUserId != 0 ? "user \(l.assignedUserId)" : l.assignedUnitId != 0 ? "unit \(l.assignedUnitId)" : ""
+}
+
+/// One lead, field by field, with names for its type, status and catalog entries.
+func leadDetails(_ lead: LeadsV1.Lead, _ names: Names) -> Table {
+    var pairs: [(String, String)] = [
         ("id", String(lead.id)), ("name", lead.fullName), ("company", lead.company), ("e-mails", lead.emails.joined(separator: ", ")),
-        ("phones", lead.phones.joined(separator: ", ")), ("country", lead.country), ("state", lead.state.cliName), ("status", String(lead.statusId)),
-        ("priority", String(lead.priority)), ("importance", String(lead.importance)), ("owner", String(lead.ownerId)),
-        ("expected", showTime(lead.expectedCompletionAt)), ("version", String(lead.version)),
+        ("phones", lead.phones.joined(separator: ", ")), ("country", lead.country), ("region", lead.region), ("campaign", lead.campaign),
+        ("channel", lead.channel), ("source", lead.source), ("type", names.type(lead.typeId)), ("category", names.catalog(lead.categoryId)),
+        ("state", lead.state.cliName), ("status", names.status(lead.statusId)),
+        ("priority", lead.priority == 0 ? "" : String(lead.priority)), ("importance", lead.importance == 0 ? "" : String(lead.importance)),
+        ("probability", lead.probability == 0 ? "" : "\(lead.probability)%"),
+        ("amount", lead.targetAmount.map { String(format: "%.2f %@", Double($0.amountMinor) / 100, $0.currency) } ?? ""),
+        ("owner", names.user(lead.ownerId)), ("assigned", assignee(lead)),
+        ("contact on", showTime(lead.contactOn)), ("started", showTime(lead.startedAt)), ("expected", showTime(lead.expectedCompletionAt)),
+        ("completed", showTime(lead.completedAt)), ("lost reason", names.catalog(lead.lostReasonId)),
     ]
-    if let c = lead.conversion { lines.append(("converted", "account \(c.accountId), contact \(c.contactId)" + (c.opportunityId != 0 ? ", opportunity \(c.opportunityId)" : ""))) }
-    let width = lines.map(\.0.count).max() ?? 0
-    print(lines.filter { !$0.1.isEmpty }.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n"))
+    if lead.timeOverdueMs > 0 { pairs.append(("overdue by", "\(lead.timeOverdueMs / 3_600_000) h")) }
+    for field in lead.customFields { pairs.append((field.key, field.value.map(customText) ?? "")) }
+    if let c = lead.conversion {
+        pairs.append(("converted", [c.accountId != 0 ? "account \(c.accountId)" : "", c.contactId != 0 ? "contact \(c.contactId)" : "",
+                                    c.opportunityId != 0 ? "opportunity \(c.opportunityId)" : ""].filter { !$0.isEmpty }.joined(separator: ", ")))
+    }
+    if lead.mergedIntoId != 0 { pairs.append(("merged into", String(lead.mergedIntoId))) }
+    pairs += [("created", showTime(lead.createdAt)), ("updated", showTime(lead.updatedAt)), ("version", String(lead.version))]
+    return details(pairs)
 }
 
-extension LeadsV1.Lead {
-    /// The lead for scripts, with the Lead message's field names.
-    var json: [String: Any] {
-        var out: [String: Any] = [
-            "id": id, "full_name": fullName, "company": company, "emails": emails, "phones": phones, "country": country,
-            "campaign": campaign, "type_id": typeId, "status_id": statusId, "state": state.cliName, "priority": priority,
-            "importance": importance, "owner_id": ownerId, "assigned_unit_id": assignedUnitId, "assigned_user_id": assignedUserId,
-            "expected_completion_at": expectedCompletionAt, "version": version, "created_at": createdAt, "updated_at": updatedAt,
-        ]
-        if let c = conversion { out["conversion"] = ["account_id": c.accountId, "contact_id": c.contactId, "opportunity_id": c.opportunityId] }
-        return out
+private func customText(_ value: LeadsV1.CustomFieldValue.Value) -> String {
+    switch value {
+    case .text(let s), .decimal(let s): s
+    case .integer(let n): String(n)
+    case .boolean(let b): b ? "yes" : "no"
+    case .date(let d): showTime(d)
     }
 }
 
-extension LeadsV1.LifecycleState {
-    var cliName: String {
-        switch self {
-        case .pending: "pending"
-        case .inProgress: "in_progress"
-        case .won: "won"
-        case .lost: "lost"
-        case .cancelled: "cancelled"
-        case .unspecified, .unrecognized: "unknown"
-        }
-    }
-
-    init?(cliName: String) {
-        guard let match = [LeadsV1.LifecycleState.pending, .inProgress, .won, .lost, .cancelled].first(where: { $0.cliName == cliName }) else { return nil }
-        self = match
-    }
+/// "-priority,full_name" as sort keys.
+func sortKeys(_ text: String) -> [RpcV1.SortKey] {
+    LeadFilterOptions.list(text).map { $0.hasPrefix("-") ? RpcV1.SortKey(field: String($0.dropFirst()), descending: true) : RpcV1.SortKey(field: $0) }
 }

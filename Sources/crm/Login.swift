@@ -16,7 +16,7 @@ struct Login: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let password = try readPassword()
+            let password = try readPassword("Password for \(login): ")
             let response = try await connection.withLeads { rpc in
                 try await LeadsV1.Auth.Client(rpc).login(LeadsV1.LoginRequest(login: login, password: password), options: CallOptions(timeout: .seconds(30)))
             }
@@ -24,17 +24,18 @@ struct Login: AsyncParsableCommand {
             print("Logged in as \(response.user?.name ?? login) (\(response.user?.role.cliName ?? "")).")
         }
     }
+}
 
-    private func readPassword() throws -> String {
-        if isatty(STDIN_FILENO) == 1 {
-            guard let pointer = getpass("Password for \(login): ") else { throw CLIFailure(.usage, "no password given") }
-            return String(cString: pointer)
-        }
-        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-            throw CLIFailure(.usage, "give the password on the first line of standard input")
-        }
-        return line
+/// A password: asked for with echo off on a terminal, else the first line of standard input.
+func readPassword(_ prompt: String) throws -> String {
+    if isatty(STDIN_FILENO) == 1 {
+        guard let pointer = getpass(prompt) else { throw CLIFailure(.usage, "no password given") }
+        return String(cString: pointer)
     }
+    guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+        throw CLIFailure(.usage, "give the password on the first line of standard input")
+    }
+    return line
 }
 
 struct Logout: AsyncParsableCommand {
@@ -49,30 +50,18 @@ struct Logout: AsyncParsableCommand {
 struct WhoAmI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the saved token signs you in as.")
 
+    @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await reporting {
             let options = try connection.signedIn()
             let user = try await connection.withLeads { rpc in try await LeadsV1.Auth.Client(rpc).whoAmI(LeadsV1.WhoAmIRequest(), options: options) }
-            if connection.json {
-                print(JSONOutput.text(["id": user.id, "login": user.login, "name": user.name, "role": user.role.cliName, "unit_id": user.unitId]), terminator: "")
+            if output.json {
+                try output.printJSON(user)
             } else {
                 print("\(user.name) (\(user.login)), \(user.role.cliName)\(user.unitId != 0 ? ", unit \(user.unitId)" : "")")
             }
-        }
-    }
-}
-
-extension LeadsV1.Role {
-    var cliName: String {
-        switch self {
-        case .admin: "admin"
-        case .salesManager: "sales_manager"
-        case .unitManager: "unit_manager"
-        case .agent: "agent"
-        case .service: "service"
-        case .unspecified, .unrecognized: "unknown"
         }
     }
 }

@@ -6,13 +6,16 @@ struct Session: Codable {
     var token: String
     var expiresAt: Int64
 
-    /// $XDG_CONFIG_HOME/crm/session.json, or ~/.config/crm/session.json.
-    static var file: URL {
+    /// $XDG_CONFIG_HOME/crm, or ~/.config/crm: the session and the config file.
+    static var folder: URL {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
-        return base.appendingPathComponent("crm").appendingPathComponent("session.json")
+        return base.appendingPathComponent("crm")
     }
+
+    /// $XDG_CONFIG_HOME/crm/session.json, or ~/.config/crm/session.json.
+    static var file: URL { folder.appendingPathComponent("session.json") }
 
     static func load() throws -> Session? {
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
@@ -24,7 +27,7 @@ struct Session: Codable {
         let folder = Self.file.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Created with owner-only permissions before the token is written into it.
-        FileManager.default.createFile(atPath: Self.file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: Self.file.path, contents: nil, attributes: [.posixPermissions: 0o600])
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: Self.file.path)
         let handle = try FileHandle(forWritingTo: Self.file)
         try handle.truncate(atOffset: 0)

@@ -5,34 +5,56 @@ import CRMWire
 import Foundation
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show each configured service: address, health, version and round-trip time.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show each service: address, health, version and round-trip time.",
+        discussion: "Exit code 4 when a service that is configured, or built beside crm, does not answer.")
 
+    @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await reporting {
-            let (host, port) = try connection.leads()
             var table = Table(header: ["service", "address", "health", "version", "round trip"])
-            var json: [[String: Any]] = []
-            var down = false
-            let start = ContinuousClock.now
-            do {
-                let health = try await connection.withLeads { rpc in
-                    try await RpcV1.Health.Client(rpc).check(RpcV1.HealthCheckRequest(), options: CallOptions(timeout: .seconds(5)))
-                }
-                let elapsed = ContinuousClock.now - start
-                let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-                let state = health.status == .serving ? "serving" : "not serving"
-                down = health.status != .serving
-                table.rows.append(["crm-leads", "\(host):\(port)", state, health.version, String(format: "%.1f ms", ms)])
-                json.append(["service": "crm-leads", "address": "\(host):\(port)", "health": state, "version": health.version, "round_trip_ms": ms])
-            } catch let error as RPCError {
-                down = true
-                table.rows.append(["crm-leads", "\(host):\(port)", "unreachable: \(error.message)", "", ""])
-                json.append(["service": "crm-leads", "address": "\(host):\(port)", "health": "unreachable", "error": error.message])
+            var json: [JSONValue] = []
+            var down: [String] = []
+            for service in ServiceName.allCases {
+                let endpoint = try connection.address(of: service)
+                let check = await Health.check(endpoint)
+                table.rows.append([service.executable, endpoint.description, check.health, check.version, check.roundTrip.map { String(format: "%.1f ms", $0) } ?? ""])
+                var members = [JSONMember("service", .string(service.executable)), JSONMember("address", .string(endpoint.description)),
+                               JSONMember("health", .string(check.health)), JSONMember("version", .string(check.version))]
+                if let ms = check.roundTrip { members.append(JSONMember("round_trip_ms", .number(String(format: "%.3f", ms)))) }
+                json.append(.object(members))
+                let expected = try connection.isConfigured(service) || Stack.executable(service) != nil
+                if check.health != "serving" && expected { down.append(service.executable) }
             }
-            print(connection.json ? JSONOutput.text(json) : table.text, terminator: "")
-            if down { throw CLIFailure(.unavailable, "a service is not serving") }
+            if output.json { print(JSONValue.array(json).text()) } else { output.printTable(table) }
+            if !down.isEmpty { throw CLIFailure(.unavailable, "not serving: \(down.joined(separator: ", "))") }
         }
+    }
+}
+
+/// One Health.Check call, as people read it.
+enum Health {
+    struct Result {
+        var health: String
+        var version = ""
+        var roundTrip: Double?
+    }
+
+    static func check(_ endpoint: Endpoint, timeout: Duration = .seconds(5)) async -> Result {
+        let client = RPCClient(host: endpoint.host, port: endpoint.port)
+        let start = ContinuousClock.now
+        let result: Result
+        do {
+            let answer = try await RpcV1.Health.Client(client).check(RpcV1.HealthCheckRequest(), options: CallOptions(timeout: timeout))
+            let elapsed = ContinuousClock.now - start
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            result = Result(health: answer.status == .serving ? "serving" : "not serving", version: answer.version, roundTrip: ms)
+        } catch {
+            result = Result(health: error.code == .unavailable ? "not running" : "unreachable: \(error.message)")
+        }
+        await client.close()
+        return result
     }
 }

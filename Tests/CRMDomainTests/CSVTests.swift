@@ -57,3 +57,33 @@ struct TimestampTests {
         #expect(Timestamp.formatDate(1_795_426_200_000) == "2026-11-23")
     }
 }
+
+@Suite("CSV files split into chunks for import")
+struct CSVChunkTests {
+    @Test("chunks hold whole records, quoted line breaks included, and number them as the whole file does")
+    func chunksMatchTheFile() throws {
+        let file = Array("\u{FEFF}name,note\r\nAna,\"two\nlines\"\r\n\r\nLuis,plain\nEva,\"a \"\"quote\"\"\"\nOla,last".utf8)
+        let whole = try CSV.parse(file)
+        for maxBytes in [1, 10, 25, 1_000] {
+            let (header, chunks) = CSV.chunks(file, maxBytes: maxBytes)
+            #expect(String(decoding: header, as: UTF8.self) == "name,note\r\n")
+            var records: [(number: Int, fields: [String])] = []
+            for chunk in chunks {
+                let parsed = try CSV.parse(Array(header) + Array(chunk.bytes))
+                records += parsed.dropFirst().map { ($0.number - 1 + chunk.firstRecord, $0.fields) }
+            }
+            #expect(records.map(\.number) == whole.dropFirst().map(\.number), "maxBytes \(maxBytes)")
+            #expect(records.map(\.fields) == whole.dropFirst().map(\.fields), "maxBytes \(maxBytes)")
+            #expect(chunks.map(\.bytes.count).reduce(0, +) + header.count + 3 == file.count)
+        }
+        #expect(CSV.chunks(file, maxBytes: 1_000).chunks.count == 1)
+        #expect(CSV.chunks(file, maxBytes: 1).chunks.map(\.firstRecord) == [1, 2, 3, 4, 5])  // one record each
+    }
+
+    @Test("a file of only a header has no chunks")
+    func headerOnly() {
+        #expect(CSV.chunks(Array("a,b\n".utf8), maxBytes: 100).chunks.isEmpty)
+        #expect(CSV.chunks(Array("a,b".utf8), maxBytes: 100).header == ArraySlice("a,b".utf8))
+        #expect(CSV.chunks([], maxBytes: 100).chunks.isEmpty)
+    }
+}

@@ -4,20 +4,6 @@ import CRMWire
 import Foundation
 import Testing
 
-/// Any bytes as a request body, and any answer kept as bytes: the way to send every method an
-/// empty request or garbage without knowing its types.
-struct RawMessage: WireMessage {
-    static let protoMessageName = "crm.testing.Raw"
-    var bytes: [UInt8] = []
-
-    init() {}
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    init(serializedBytes bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) { self.bytes = Array(bytes) }
-    func serialize<Sink: WireSink>(into sink: inout Sink) throws(WireError) {
-        sink.append(count: bytes.count) { buffer in buffer.copyBytes(from: bytes) }
-    }
-}
-
 @Suite("crm-leads refuses bad input on every RPC")
 struct LeadsBadInputTests {
     @Test("garbage and empty requests to every method get a clear status, never INTERNAL, and change nothing")

@@ -1,0 +1,46 @@
+extension CSV {
+    /// A run of whole records of a file, to send on its own with the header in front.
+    public struct Chunk: Sendable, Hashable {
+        /// The record number of the chunk's first record (the header is 0, as in `parse`).
+        public var firstRecord: Int
+        /// The records' bytes, each ended by its line break.
+        public var bytes: ArraySlice<UInt8>
+    }
+
+    /// Splits a file into its header record and chunks of whole records of at most `maxBytes`
+    /// each (a single larger record makes a chunk of its own). Line breaks inside quoted fields
+    /// do not end records; record numbers count blank lines, as `parse` does, so that each
+    /// chunk's numbers match the file's.
+    public static func chunks(_ data: [UInt8], maxBytes: Int) -> (header: ArraySlice<UInt8>, chunks: [Chunk]) {
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var ends: [Int] = []  // the index after each record's line break
+        var inQuotes = false
+        var i = start
+        while i < data.count {
+            let c = data[i]
+            if c == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+            } else if !inQuotes && (c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")) {
+                if c == UInt8(ascii: "\r") && i + 1 < data.count && data[i + 1] == UInt8(ascii: "\n") { i += 1 }
+                ends.append(i + 1)
+            }
+            i += 1
+        }
+        if ends.last ?? start < data.count { ends.append(data.count) }
+        guard let headerEnd = ends.first else { return (data[start...], []) }
+
+        var chunks: [Chunk] = []
+        var chunkStart = headerEnd
+        var firstRecord = 1
+        for (index, end) in ends.enumerated().dropFirst() {
+            let previousEnd = ends[index - 1]
+            if end - chunkStart > maxBytes && previousEnd > chunkStart {
+                chunks.append(Chunk(firstRecord: firstRecord, bytes: data[chunkStart..<previousEnd]))
+                chunkStart = previousEnd
+                firstRecord = index
+            }
+        }
+        if chunkStart < data.count { chunks.append(Chunk(firstRecord: firstRecord, bytes: data[chunkStart...])) }
+        return (data[start..<headerEnd], chunks)
+    }
+}

@@ -1,0 +1,29 @@
+import CRMAPI
+import CRMRPC
+import CRMWire
+
+/// Names for the ids a lead carries (types, statuses, catalog entries, users), so that tables
+/// read "Qualified" rather than "status 3". Ids without a name show as the id.
+struct Names {
+    var types: [Int64: String] = [:]
+    var statuses: [Int64: String] = [:]
+    var catalog: [Int64: String] = [:]
+    var users: [Int64: String] = [:]
+
+    /// Reads the configuration and the users (the first 500) from crm-leads.
+    static func load(_ rpc: RPCClient, _ options: CallOptions) async throws -> Names {
+        let config = try await LeadsV1.LeadConfig.Client(rpc).getConfiguration(LeadsV1.GetConfigurationRequest(), options: options)
+        let users = try await LeadsV1.Directory.Client(rpc).listUsers(LeadsV1.ListUsersRequest(pageSize: 500), options: options)
+        var names = Names()
+        for t in config.types { names.types[t.id] = t.name }
+        for s in config.statuses { names.statuses[s.id] = s.name }
+        for c in config.catalog { names.catalog[c.id] = c.name }
+        for u in users.users { names.users[u.id] = u.login }
+        return names
+    }
+
+    func type(_ id: Int64) -> String { id == 0 ? "" : types[id] ?? String(id) }
+    func status(_ id: Int64) -> String { id == 0 ? "" : statuses[id] ?? String(id) }
+    func catalog(_ id: Int64) -> String { id == 0 ? "" : catalog[id] ?? String(id) }
+    func user(_ id: Int64) -> String { id == 0 ? "" : users[id] ?? "user \(id)" }
+}
