@@ -165,7 +165,7 @@ extension ProtoJSON {
         if let exact = I(text) { return exact }
         // "1e3" and "2.0" are whole numbers too.
         if let d = Double(text), d.rounded() == d, let value = I(exactly: d) { return value }
-        throw ProtoJSONError(field: path, reason: "expected \(range), found \(text)")
+        throw ProtoJSONError(field: path, reason: "expected \(range), found \(json.kind)")
     }
 
     private static func floating(_ json: JSONValue, _ path: String) throws(ProtoJSONError) -> Double {

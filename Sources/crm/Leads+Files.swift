@@ -80,7 +80,7 @@ extension Leads {
             abstract: "Export the leads a filter finds as CSV (the file imports back as it is).")
 
         @OptionGroup var filter: LeadFilterOptions
-        @Option(help: ArgumentHelp("Sort by these fields, descending with a leading -.", valueName: "fields")) var sort = ""
+        @Option(help: ArgumentHelp("Sort by these fields, descending with a leading -, such as --sort=-created_at.", valueName: "fields")) var sort = ""
         @Option(help: ArgumentHelp("Only these columns, in this order (comma-separated field names).", valueName: "fields")) var columns = ""
         @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
         @OptionGroup var connection: ConnectionOptions

@@ -16,7 +16,7 @@ struct Leads: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List leads (newest first), with the views and filters of the lead table.")
 
         @OptionGroup var filter: LeadFilterOptions
-        @Option(help: ArgumentHelp("Sort by these fields, newest first with a leading -, such as -priority,full_name.", valueName: "fields")) var sort = ""
+        @Option(help: ArgumentHelp("Sort by these fields, descending with a leading -, such as --sort=-priority,full_name.", valueName: "fields")) var sort = ""
         @Option(help: "How many leads (1-500).") var limit: Int32 = 50
         @Option(help: ArgumentHelp("The page after the one that printed this token.", valueName: "token")) var page = ""
         @OptionGroup var output: OutputOptions

@@ -39,7 +39,7 @@ struct OutputOptions: ParsableArguments {
 
 /// Two-column rows for one record ("name  Ana Pérez").
 func details(_ pairs: [(String, String)]) -> Table {
-    Table(header: ["field", "value"], rows: pairs.filter { !$0.1.isEmpty }.map { [$0.0, $0.1] })
+    Table(header: ["field", "value"], rows: pairs.filter { !$0.1.isEmpty }.map { [$0.0, $0.1] }, showsHeader: false)
 }
 
 /// A progress line on standard error, rewritten in place, only when it is a terminal.

@@ -7,7 +7,7 @@ final class Stack: Sendable {
     /// What ends a running stack.
     enum Event: Sendable, Equatable {
         case signal(Int32)
-        case exited(ServiceName, status: Int32)
+        case exited(ServiceName, status: Int32, killed: Bool)
     }
 
     private struct Member {
@@ -68,7 +68,8 @@ final class Stack: Sendable {
             }
         }
         process.terminationHandler = { [weak self] finished in
-            self?.events.withLock { $0.append(.exited(service, status: finished.terminationStatus)) }
+            let killed = finished.terminationReason == .uncaughtSignal
+            self?.events.withLock { $0.append(.exited(service, status: finished.terminationStatus, killed: killed)) }
         }
         try process.run()
         members.withLock { $0.append(Member(service: service, process: process)) }

@@ -6,10 +6,12 @@ import Foundation
 struct Table {
     var header: [String]
     var rows: [[String]] = []
+    /// False for a record's field/value lines, which read better without a header (CSV keeps it).
+    var showsHeader = true
 
     /// Aligned text, coloured when `colour` is true.
     func text(colour: Bool = false) -> String {
-        var widths = header.map(\.count)
+        var widths = showsHeader ? header.map(\.count) : header.map { _ in 0 }
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
         }
@@ -23,8 +25,8 @@ struct Table {
             }
             return out.trimmingTrailingSpaces
         }
-        var lines = [line(header) { _, _ in .bold }, line(widths.map { String(repeating: "-", count: $0) }) { _, _ in .dim }]
-        lines += rows.map { row in line(row) { i, cell in i == stateColumn ? Terminal.Style(state: cell) : nil } }
+        var lines = showsHeader ? [line(header) { _, _ in .bold }, line(widths.map { String(repeating: "-", count: $0) }) { _, _ in .dim }] : []
+        lines += rows.map { row in line(row) { i, cell in i == stateColumn ? Terminal.Style(state: cell) : !showsHeader && i == 0 ? .bold : nil } }
         return lines.joined(separator: "\n") + "\n"
     }
 

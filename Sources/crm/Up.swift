@@ -86,9 +86,10 @@ struct Up: AsyncParsableCommand {
                     await stack.stopAll(grace: Self.grace)
                     stack.print(["Stopped."])
                     return
-                case .exited(let service, let status)?:
+                case .exited(let service, let status, let killed)?:
                     await stack.stopAll(grace: Self.grace)
-                    throw CLIFailure(.failed, "\(service.executable) stopped (exit status \(status)), so every service was stopped; its log is above")
+                    let how = killed ? "was killed by signal \(status)" : "stopped with exit status \(status)"
+                    throw CLIFailure(.failed, "\(service.executable) \(how), so every service was stopped; its log is above")
                 case nil:
                     try? await Task.sleep(for: .milliseconds(100))
                 }
@@ -122,7 +123,7 @@ struct Up: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(60)
         while !waiting.isEmpty {
             switch stack.nextEvent() {
-            case .exited(let service, let status)?:
+            case .exited(let service, let status, _)?:
                 return CLIFailure(.failed, "\(service.executable) could not start (exit status \(status)); its log is above")
             case .signal?:
                 return CLIFailure(.failed, "stopped before every service was ready")

@@ -3,7 +3,7 @@ import Testing
 
 /// The `crm` binary of this build, run as a person or a script would run it.
 struct CLI {
-    let environment: [String: String]
+    var environment: [String: String]
 
     struct Result {
         var status: Int32
@@ -62,7 +62,7 @@ struct CLITests {
         #expect(permissions == 0o600)
         let whoami = try await crm.run("whoami", "--json")
         let me = try JSONSerialization.jsonObject(with: Data(whoami.out.utf8)) as? [String: Any]
-        #expect(me?["login"] as? String == "admin" && me?["role"] as? String == "admin")
+        #expect(me?["login"] as? String == "admin" && me?["role"] as? String == "ROLE_ADMIN")
 
         let added = try await crm.run("leads", "add", "Ana Pérez", "--company", "Acme", "--email", "ana@acme.com", "--country", "ES", "--json")
         #expect(added.status == 0, "\(added.err)")
@@ -96,6 +96,6 @@ struct CLITests {
         #expect(try await crm.run("whoami").status == 3)
         #expect(await leads.terminate() == 0)
         let down = try await crm.run("status")
-        #expect(down.status == 4 && down.out.contains("unreachable"))
+        #expect(down.status == 4 && down.out.contains("not running") && down.err.contains("not serving: crm-leads"))
     }
 }

@@ -1,0 +1,197 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// `crm up` as a process of its own, its output collected as it comes.
+final class StackProcess: Sendable {
+    let process: Process
+    private let output = LogCollector()
+
+    init(_ crm: CLI, data: URL) throws {
+        let process = Process()
+        process.executableURL = ServiceProcess.productsFolder.appendingPathComponent("crm")
+        process.arguments = ["up", "--data", data.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(crm.environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
+        }
+        try process.run()
+        self.process = process
+    }
+
+    var text: String { output.text }
+
+    /// Waits (at most 60 s) for `marker` in the output, or for the process to end.
+    func wait(for marker: String) async -> Bool {
+        for _ in 0..<6000 {
+            if text.contains(marker) { return true }
+            if !process.isRunning { return text.contains(marker) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Waits (at most 60 s) for the process to end, and returns its exit status.
+    func exitStatus() async -> Int32? {
+        for _ in 0..<6000 {
+            if !process.isRunning { return process.terminationStatus }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+}
+
+/// Service processes (crm-*) whose arguments mention `text` (the test's own temporary folder).
+func processes(mentioning text: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry in
+        guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard let program = arguments.first, URL(fileURLWithPath: program).lastPathComponent.hasPrefix("crm-") else { return nil }
+        return arguments.contains { $0.contains(text) } ? pid : nil
+    }
+}
+
+/// A TCP port nothing listens on right now.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw ProcessError("no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite("crm up runs the stack; crm drives it as a person would", .serialized)
+struct CRMUpTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-up-\(UUID().uuidString)")
+
+    func cli() throws -> CLI {
+        var environment = ["XDG_CONFIG_HOME": folder.appendingPathComponent("config").path, "NO_COLOR": "1"]
+        // Free ports for every service this build has, so that a stack a developer runs is left alone.
+        for name in ["leads", "activities", "comms", "reports"]
+        where FileManager.default.isExecutableFile(atPath: ServiceProcess.productsFolder.appendingPathComponent("crm-\(name)").path) {
+            environment["CRM_\(name.uppercased())_ADDRESS"] = "127.0.0.1:\(try freePort())"
+        }
+        return CLI(environment: environment)
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    @Test("a first session: up, log in, add, list, assign, import with a bad row, export, call, win failing closed, stop, and up again on the same data")
+    func session() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let crm = try cli()
+        let data = folder.appendingPathComponent("var")
+        let stack = try StackProcess(crm, data: data)
+        #expect(await stack.wait(for: "Ready."), "\(stack.text)")
+        #expect(stack.text.contains("leads      | ") && stack.text.contains("crm-leads") && stack.text.contains("serving"))
+        let password = try #require(stack.text.firstMatch(of: /the password (\w+) \(shown only this once\)/)?.1)
+        let secretMode = try FileManager.default.attributesOfItem(atPath: data.appendingPathComponent("auth-secret").path)[.posixPermissions] as? Int
+        #expect(secretMode == 0o600)
+
+        #expect(try await crm.run("login", "admin", input: "\(password)\n").status == 0)
+        let added = try await crm.run("leads", "add", "Ana Pérez", "--company", "Acme", "--email", "ana@acme.com", "--country", "ES", "--json")
+        #expect(added.status == 0, "\(added.err)")
+        let ana = try json(added.out)
+        let id = try #require(ana["id"] as? Int)
+        #expect(ana["state"] as? String == "LIFECYCLE_STATE_PENDING")
+        #expect(try await crm.run("leads", "add", "Bea Gil", "--country", "PT", "--priority", "8").status == 0)
+
+        let filtered = try json(try await crm.run("leads", "list", "--country", "ES", "--state", "pending", "--json").out)
+        #expect((filtered["leads"] as? [[String: Any]])?.compactMap { $0["full_name"] as? String } == ["Ana Pérez"])
+        #expect(filtered["total_count"] as? Int == 1)
+        let csv = try await crm.run("leads", "list", "--csv", "--sort=-priority")
+        #expect(csv.out.hasPrefix("id,name,company,state") && csv.out.split(separator: "\r\n").dropFirst().first?.contains("Bea Gil") == true, "\(csv.out)")
+
+        let unit = try await crm.run("units", "add", "Madrid", "--json")
+        let unitID = try #require(try json(unit.out)["id"] as? Int, "\(unit.err)")
+        let assigned = try await crm.run("leads", "assign", "--to-unit", String(unitID), "--country", "ES")
+        #expect(assigned.status == 0 && assigned.out.contains("Assigned 1 leads"), "\(assigned.out)\(assigned.err)")
+        #expect(try await crm.run("leads", "assign", "--to-unit", String(unitID)).status == 64)  // neither ids nor a filter
+
+        #expect(try await crm.run("leads", "start", String(id)).status == 0)
+        let win = try await crm.run("leads", "win", String(id))
+        #expect(win.status == 4 && win.err.contains("service unavailable"), "\(win.err)")
+        let lose = try await crm.run("leads", "lose", String(id), "--reason", "no such reason")
+        #expect(lose.status == 64 && lose.err.contains("--reason must be one of"), "\(lose.err)")
+        let history = try await crm.run("leads", "history", String(id))
+        #expect(history.out.contains("assigned") && history.out.contains("started"), "\(history.out)")
+
+        // An import keeps the good rows and names each bad one by row and column.
+        let file = folder.appendingPathComponent("leads.csv")
+        try Data("full_name,email,country\nCarla Ruiz,carla@x.com,ES\nDan,not-an-email,ES\nEva Sol,eva@x.com,PT\n".utf8).write(to: file)
+        let imported = try await crm.run("leads", "import", file.path)
+        #expect(imported.status == 1 && imported.out.contains("created 2, 1 failed"), "\(imported.out)\(imported.err)")
+        #expect(imported.out.contains("2    email"), "\(imported.out)")
+        let again = try await crm.run("leads", "import", file.path, "--json")
+        #expect(try json(again.out)["created"] as? Int == 2)  // the same answer: nothing created twice
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == 4)
+
+        let exported = folder.appendingPathComponent("export.csv")
+        let export = try await crm.run("leads", "export", "--country", "ES", "-o", exported.path)
+        #expect(export.status == 0 && export.out.contains("Exported 2 leads"), "\(export.out)\(export.err)")
+        let exportedText = try String(contentsOf: exported, encoding: .utf8)
+        #expect(exportedText.contains("Carla Ruiz") && exportedText.contains("Ana Pérez") && !exportedText.contains("Eva Sol"))
+        let reimport = try await crm.run("leads", "import", exported.path, "--dry-run", "--allow-duplicates", "--json")
+        #expect(try json(reimport.out)["failed"] as? Int == 0, "\(reimport.out)\(reimport.err)")
+
+        let call = try await crm.run("call", "Leads", "GetLead", "--json", "{\"id\": \(id)}")
+        #expect(try json(call.out)["full_name"] as? String == "Ana Pérez", "\(call.err)")
+        let badCall = try await crm.run("call", "Leads", "GetLead", "--json", "{\"id\": \"x\"}")
+        #expect(badCall.status == 64 && badCall.err.contains("id: expected a whole number"), "\(badCall.err)")
+        let unknownField = try await crm.run("call", "Leads", "CreateLead", "--json", "{\"lead\": {\"nmae\": \"x\"}}")
+        #expect(unknownField.status == 64 && unknownField.err.contains("lead.nmae"), "\(unknownField.err)")
+        let serverRefusal = try await crm.run("call", "Leads", "CreateLead", "--json", "{\"lead\": {\"full_name\": \"\"}}")
+        #expect(serverRefusal.status == 64 && serverRefusal.err.contains("lead.full_name"), "\(serverRefusal.err)")
+
+        let status = try await crm.run("status", "--json")
+        #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")
+
+        // SIGTERM stops every service cleanly and leaves nothing running.
+        kill(stack.process.processIdentifier, SIGTERM)
+        #expect(await stack.exitStatus() == 0, "\(stack.text)")
+        #expect(stack.text.contains("Stopped."))
+        #expect(processes(mentioning: folder.path).isEmpty)
+        #expect(try await crm.run("status").status == 4)
+
+        // Up again: the same data and the same admin, no new password.
+        let second = try StackProcess(crm, data: data)
+        #expect(await second.wait(for: "Ready."), "\(second.text)")
+        #expect(!second.text.contains("First run"))
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == 4)
+
+        // A service that dies takes the others down, and says so.
+        for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }
+        #expect(await second.exitStatus() == 1)
+        #expect(second.text.contains("crm-leads was killed by signal 9"), "\(second.text)")
+        #expect(processes(mentioning: folder.path).isEmpty)
+    }
+
+    @Test("a port already in use is reported, and nothing is left running")
+    func portInUse() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let occupant = try await ServiceProcess("crm-echo")
+        var crm = try cli()
+        crm.environment["CRM_LEADS_ADDRESS"] = "127.0.0.1:\(occupant.port)"
+        let stack = try StackProcess(crm, data: folder.appendingPathComponent("var"))
+        #expect(await stack.exitStatus() == 1)
+        #expect(stack.text.contains("127.0.0.1:\(occupant.port) (for crm-leads) is already in use"), "\(stack.text)")
+        #expect(processes(mentioning: folder.path).isEmpty)
+        #expect(await occupant.terminate() == 0)
+    }
+}
