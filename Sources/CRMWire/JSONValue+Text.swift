@@ -12,7 +12,7 @@ extension JSONValue {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let text): out += text
-        case .string(let s): Self.quote(s, into: &out)
+        case .string(let s): Self.appendQuoted(s, to: &out)
         case .array(let elements):
             guard !elements.isEmpty else { return out += "[]" }
             out += "["
@@ -29,7 +29,7 @@ extension JSONValue {
             for (i, member) in members.enumerated() {
                 if i > 0 { out += "," }
                 Self.newline(&out, indent.map { $0 + 1 })
-                Self.quote(member.key, into: &out)
+                Self.appendQuoted(member.key, to: &out)
                 out += indent == nil ? ":" : ": "
                 member.value.write(into: &out, indent: indent.map { $0 + 1 })
             }
@@ -43,7 +43,8 @@ extension JSONValue {
         out += "\n" + String(repeating: "  ", count: indent)
     }
 
-    private static func quote(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string: quoted, with quotes, backslashes and control characters escaped.
+    public static func appendQuoted(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

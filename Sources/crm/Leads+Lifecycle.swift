@@ -130,15 +130,12 @@ extension Leads {
 
         func run() async throws {
             try await reporting {
-                let options = try connection.signedIn()
-                let (lead, names) = try await connection.withLeads { rpc in
-                    let client = LeadsV1.Leads.Client(rpc)
+                let (lead, names) = try await connection.withLeads(naming: output) { client, options in
                     let kept = try await client.getLead(LeadsV1.GetLeadRequest(id: keep), options: options)
                     let merged = try await client.getLead(LeadsV1.GetLeadRequest(id: duplicate), options: options)
-                    let lead = try await client.mergeLeads(
+                    return try await client.mergeLeads(
                         LeadsV1.MergeLeadsRequest(keepId: keep, keepVersion: kept.version, mergeId: duplicate, mergeVersion: merged.version),
                         options: options.with(idempotencyKey: UUID().uuidString))
-                    return (lead, try await Names.load(rpc, options))
                 }
                 try output.print(lead, leadDetails(lead, names))
             }
@@ -150,12 +147,9 @@ extension Leads {
 private func act(_ id: Int64, _ connection: ConnectionOptions, _ output: OutputOptions,
                  _ action: @escaping (LeadsV1.Leads.Client, LeadsV1.Lead, CallOptions) async throws -> LeadsV1.Lead) async throws {
     try await reportingFailures {
-        let options = try connection.signedIn()
-        let (lead, names) = try await connection.withLeads { rpc in
-            let client = LeadsV1.Leads.Client(rpc)
+        let (lead, names) = try await connection.withLeads(naming: output) { client, options in
             let current = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
-            let lead = try await action(client, current, options.with(idempotencyKey: UUID().uuidString))
-            return (lead, try await Names.load(rpc, options))
+            return try await action(client, current, options.with(idempotencyKey: UUID().uuidString))
         }
         try output.print(lead, leadDetails(lead, names))
     }

@@ -102,10 +102,8 @@ extension Leads {
 
         func run() async throws {
             try await reporting {
-                let options = try connection.signedIn()
-                let (history, names) = try await connection.withLeads { rpc in
-                    (try await LeadsV1.Leads.Client(rpc).listHistory(LeadsV1.ListHistoryRequest(leadId: id, pageSize: 500), options: options),
-                     try await Names.load(rpc, options))
+                let (history, names) = try await connection.withLeads(naming: output) { client, options in
+                    try await client.listHistory(LeadsV1.ListHistoryRequest(leadId: id, pageSize: 500), options: options)
                 }
                 try output.print(history, {
                     var table = Table(header: ["when", "who", "action", "field", "old", "new"])

@@ -25,10 +25,8 @@ struct Leads: AsyncParsableCommand {
         func run() async throws {
             try await reporting {
                 let request = LeadsV1.ListLeadsRequest(filter: try filter.filter, sort: sortKeys(sort), pageSize: limit, pageToken: page)
-                let options = try connection.signedIn()
-                let (page, names) = try await connection.withLeads { rpc in
-                    let page = try await LeadsV1.Leads.Client(rpc).listLeads(request, options: options)
-                    return (page, output.json ? Names() : try await Names.load(rpc, options))
+                let (page, names) = try await connection.withLeads(naming: output) { client, options in
+                    try await client.listLeads(request, options: options)
                 }
                 try output.print(page, {
                     var table = Table(header: ["id", "name", "company", "state", "status", "priority", "owner", "assigned", "expected"])
@@ -58,10 +56,8 @@ struct Leads: AsyncParsableCommand {
             try await reporting {
                 var input = try fields.input
                 input.fullName = name
-                let options = try connection.signedIn(changing: true)
-                let (lead, names) = try await connection.withLeads { rpc in
-                    let lead = try await LeadsV1.Leads.Client(rpc).createLead(LeadsV1.CreateLeadRequest(lead: input, allowDuplicate: allowDuplicate), options: options)
-                    return (lead, try await Names.load(rpc, options))
+                let (lead, names) = try await connection.withLeads(naming: output, changing: true) { client, options in
+                    try await client.createLead(LeadsV1.CreateLeadRequest(lead: input, allowDuplicate: allowDuplicate), options: options)
                 }
                 try output.print(lead, leadDetails(lead, names))
             }
@@ -77,9 +73,8 @@ struct Leads: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let options = try connection.signedIn()
-                let (lead, names) = try await connection.withLeads { rpc in
-                    (try await LeadsV1.Leads.Client(rpc).getLead(LeadsV1.GetLeadRequest(id: id), options: options), try await Names.load(rpc, options))
+                let (lead, names) = try await connection.withLeads(naming: output) { client, options in
+                    try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
                 }
                 try output.print(lead, leadDetails(lead, names))
             }
@@ -106,13 +101,10 @@ struct Leads: AsyncParsableCommand {
                     mask.insert("full_name", at: 0)
                 }
                 guard !mask.isEmpty else { throw CLIFailure(.usage, "give at least one field to change, such as --company or --status (see --help)") }
-                let options = try connection.signedIn()
-                let (lead, names) = try await connection.withLeads { rpc in
-                    let client = LeadsV1.Leads.Client(rpc)
+                let (lead, names) = try await connection.withLeads(naming: output) { client, options in
                     let current = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
-                    let lead = try await client.updateLead(LeadsV1.UpdateLeadRequest(id: id, version: current.version, lead: input, updateMask: mask),
-                                                           options: options.with(idempotencyKey: UUID().uuidString))
-                    return (lead, try await Names.load(rpc, options))
+                    return try await client.updateLead(LeadsV1.UpdateLeadRequest(id: id, version: current.version, lead: input, updateMask: mask),
+                                                       options: options.with(idempotencyKey: UUID().uuidString))
                 }
                 try output.print(lead, leadDetails(lead, names))
             }

@@ -27,3 +27,16 @@ struct Names {
     func catalog(_ id: Int64) -> String { id == 0 ? "" : catalog[id] ?? String(id) }
     func user(_ id: Int64) -> String { id == 0 ? "" : users[id] ?? "user \(id)" }
 }
+
+extension ConnectionOptions {
+    /// Signs in, runs `body` against crm-leads, and reads the names a table of its answer needs
+    /// (none when the answer prints as JSON).
+    func withLeads<T>(naming output: OutputOptions, changing: Bool = false,
+                      _ body: (LeadsV1.Leads.Client, CallOptions) async throws -> T) async throws -> (T, Names) {
+        let options = try signedIn(changing: changing)
+        return try await withLeads { rpc in
+            let value = try await body(LeadsV1.Leads.Client(rpc), options)
+            return (value, output.json ? Names() : try await Names.load(rpc, options))
+        }
+    }
+}

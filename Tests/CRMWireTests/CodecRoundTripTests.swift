@@ -11,21 +11,8 @@ struct CodecRoundTripTests {
 
     @Test("every scalar type at its limits")
     func scalarLimits() throws {
-        for (lo, hi) in [(true, false), (false, true)] {
-            var v = AllKinds()
-            v.fInt32 = lo ? .min : .max
-            v.fInt64 = lo ? .min : .max
-            v.fUint32 = lo ? 1 : .max
-            v.fUint64 = lo ? 1 : .max
-            v.fSint32 = lo ? .min : .max
-            v.fSint64 = lo ? .min : .max
-            v.fFixed32 = lo ? 1 : .max
-            v.fFixed64 = lo ? 1 : .max
-            v.fSfixed32 = lo ? .min : .max
-            v.fSfixed64 = lo ? .min : .max
-            v.fFloat = lo ? -.greatestFiniteMagnitude : .infinity
-            v.fDouble = lo ? -.leastNonzeroMagnitude : .greatestFiniteMagnitude
-            v.fBool = hi
+        for low in [true, false] {
+            let v = AllKinds.atLimits(low: low)
             #expect(try roundTrip(v) == v)
         }
     }
@@ -111,5 +98,26 @@ struct CodecRoundTripTests {
         // Budget failures part-way through.
         _ = try? AllKinds(serializedBytes: bytes, limits: DecodeLimits(bytesPerInputByte: 1, minimumBudget: 512))
         #expect(DecodeAllocator.leakedBlocks.load(ordering: .relaxed) == 0)
+    }
+}
+
+extension TestingV1.AllKinds {
+    /// Every scalar field at its lowest (or highest) value, for round trips.
+    static func atLimits(low: Bool) -> Self {
+        var v = Self()
+        v.fInt32 = low ? .min : .max
+        v.fInt64 = low ? .min : .max
+        v.fUint32 = low ? 1 : .max
+        v.fUint64 = low ? 1 : .max
+        v.fSint32 = low ? .min : .max
+        v.fSint64 = low ? .min : .max
+        v.fFixed32 = low ? 1 : .max
+        v.fFixed64 = low ? 1 : .max
+        v.fSfixed32 = low ? .min : .max
+        v.fSfixed64 = low ? .min : .max
+        v.fFloat = low ? -.greatestFiniteMagnitude : .infinity
+        v.fDouble = low ? -.leastNonzeroMagnitude : .greatestFiniteMagnitude
+        v.fBool = !low
+        return v
     }
 }

@@ -32,20 +32,8 @@ struct ProtoJSONTests {
     @Test("every scalar kind at its limits, repeated fields, nested messages and enums survive the round trip")
     func everyKind() throws {
         for lo in [true, false] {
-            var v = AllKinds()
-            v.fInt32 = lo ? .min : .max
-            v.fInt64 = lo ? .min : .max
-            v.fUint32 = lo ? 1 : .max
-            v.fUint64 = lo ? 1 : .max
-            v.fSint32 = lo ? .min : .max
-            v.fSint64 = lo ? .min : .max
-            v.fFixed32 = lo ? 1 : .max
-            v.fFixed64 = lo ? 1 : .max
-            v.fSfixed32 = lo ? .min : .max
-            v.fSfixed64 = lo ? .min : .max
-            v.fFloat = lo ? -.greatestFiniteMagnitude : .infinity
-            v.fDouble = lo ? -.leastNonzeroMagnitude : 0.1
-            v.fBool = !lo
+            var v = AllKinds.atLimits(low: lo)
+            if !lo { v.fDouble = 0.1 }  // a decimal that binary cannot hold exactly
             v.fString = "Café ☕ \"quoted\" \\ \n\t 🚀"
             v.fBytes = [0, 1, 0xff, 0x80]
             v.fEnum = lo ? .infrared : .unrecognized(99)

@@ -1,3 +1,4 @@
+import CRMWire
 import Foundation
 
 /// JSON text for the list columns of the store. Lists of strings and integers are by far the
@@ -9,7 +10,7 @@ enum JSONText {
         var out = "["
         for (i, value) in values.enumerated() {
             if i > 0 { out += "," }
-            quote(value, into: &out)
+            JSONValue.appendQuoted(value, to: &out)
         }
         out += "]"
         return out
@@ -81,22 +82,5 @@ enum JSONText {
             out.append(value)
         }
         return out
-    }
-
-    private static func quote(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
