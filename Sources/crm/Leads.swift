@@ -7,9 +7,11 @@ import Foundation
 struct Leads: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, find and work leads.",
+        discussion: "The other leads RPCs (assignment rules, the event feed) are reachable with `crm call Leads METHOD`.",
         subcommands: [
             List.self, Add.self, Show.self, Edit.self, Accept.self, Start.self, Win.self, Lose.self, Cancel.self, Delete.self,
-            Assign.self, Note.self, Notes.self, History.self, Import.self, Export.self, Merge.self, Convert.self,
+            Assign.self, Assignments.self, Note.self, Notes.self, History.self, Read.self, Duplicates.self, Merge.self, Convert.self,
+            Import.self, Export.self,
         ])
 
     struct List: AsyncParsableCommand {

@@ -132,6 +132,22 @@ struct CRMUpTests {
         let history = try await crm.run("leads", "history", String(id))
         #expect(history.out.contains("assigned") && history.out.contains("started"), "\(history.out)")
 
+        // Duplicates are refused unless asked for, found, and merged into the lead to keep.
+        let duplicate = try await crm.run("leads", "add", "Ana P.", "--email", "ana@acme.com")
+        #expect(duplicate.status == 64 && duplicate.err.contains("already exists"), "\(duplicate.err)")
+        let forced = try await crm.run("leads", "add", "Ana P.", "--email", "ANA@acme.com", "--phone", "+34 600 000 001", "--allow-duplicate", "--json")
+        let duplicateID = try #require(try json(forced.out)["id"] as? Int, "\(forced.err)")
+        let found = try await crm.run("leads", "duplicates", String(duplicateID))
+        #expect(found.out.contains("Ana Pérez") && found.out.contains("ana@acme.com"), "\(found.out)\(found.err)")
+        let merged = try json(try await crm.run("leads", "merge", String(id), String(duplicateID), "--json").out)
+        #expect((merged["phones"] as? [String])?.count == 1)
+        let edited = try json(try await crm.run("leads", "edit", String(id), "--company", "Acme Iberia", "--priority", "9", "--json").out)
+        #expect(edited["company"] as? String == "Acme Iberia" && edited["priority"] as? Int == 9 && edited["full_name"] as? String == "Ana Pérez")
+        #expect(try await crm.run("leads", "edit", String(id)).status == 64)  // nothing to change
+        let assignments = try await crm.run("leads", "assignments", String(id))
+        #expect(assignments.out.contains("unit \(unitID)"), "\(assignments.out)")
+        let before = try #require(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int)
+
         // An import keeps the good rows and names each bad one by row and column.
         let file = folder.appendingPathComponent("leads.csv")
         try Data("full_name,email,country\nCarla Ruiz,carla@x.com,ES\nDan,not-an-email,ES\nEva Sol,eva@x.com,PT\n".utf8).write(to: file)
@@ -140,7 +156,7 @@ struct CRMUpTests {
         #expect(imported.out.contains("2    email"), "\(imported.out)")
         let again = try await crm.run("leads", "import", file.path, "--json")
         #expect(try json(again.out)["created"] as? Int == 2)  // the same answer: nothing created twice
-        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == 4)
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 2)
 
         let exported = folder.appendingPathComponent("export.csv")
         let export = try await crm.run("leads", "export", "--country", "ES", "-o", exported.path)
@@ -173,7 +189,7 @@ struct CRMUpTests {
         let second = try StackProcess(crm, data: data)
         #expect(await second.wait(for: "Ready."), "\(second.text)")
         #expect(!second.text.contains("First run"))
-        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == 4)
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 2)
 
         // A service that dies takes the others down, and says so.
         for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }
