@@ -4,6 +4,8 @@ import Testing
 /// The `crm` binary of this build, run as a person or a script would run it.
 struct CLI {
     var environment: [String: String]
+    /// Variables of this process the command must not inherit.
+    var removing: Set<String> = []
 
     struct Result {
         var status: Int32
@@ -16,7 +18,7 @@ struct CLI {
         let process = Process()
         process.executableURL = ServiceProcess.productsFolder.appendingPathComponent("crm")
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !removing.contains($0.key) }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -91,6 +93,18 @@ struct CLITests {
         #expect(usage.status == 64)
         let status = try await crm.run("status")
         #expect(status.status == 0 && status.out.contains("serving"))
+
+        // Without the variable, the address comes from the config file; a bad one is named with its line.
+        let configFile = folder.appendingPathComponent("config/crm/config")
+        var fromFile = crm
+        fromFile.environment["CRM_LEADS_ADDRESS"] = nil
+        try Data("# where the services are\nleads = 127.0.0.1:\(leads.port)\n".utf8).write(to: configFile)
+        let viaFile = try await CLI(environment: fromFile.environment, removing: ["CRM_LEADS_ADDRESS"]).run("whoami")
+        #expect(viaFile.status == 0 && viaFile.out.contains("admin"), "\(viaFile.err)")
+        try Data("leads = nowhere\n".utf8).write(to: configFile)
+        let badFile = try await CLI(environment: fromFile.environment, removing: ["CRM_LEADS_ADDRESS"]).run("whoami")
+        #expect(badFile.status == 64 && badFile.err.contains("config: leads nowhere"), "\(badFile.err)")
+        try FileManager.default.removeItem(at: configFile)
 
         #expect(try await crm.run("logout").status == 0)
         #expect(try await crm.run("whoami").status == 3)
