@@ -56,10 +56,10 @@ static uint32_t get_u32(const uint8_t *p) {
 }
 
 /* Sends an OPEN frame: | L | H | RequestHeader | body |. */
-static int send_call(int fd, uint64_t call_id, const char *method, const ProtobufCMessage *body) {
+static int send_frame(int fd, uint64_t call_id, Crm__Rpc__V1__FrameKind kind, const char *method, const ProtobufCMessage *body) {
     Crm__Rpc__V1__RequestHeader header = CRM__RPC__V1__REQUEST_HEADER__INIT;
     header.call_id = call_id;
-    header.kind = CRM__RPC__V1__FRAME_KIND__FRAME_KIND_OPEN;
+    header.kind = kind;
     header.method = (char *)method;
     header.timeout_ms = 5000;
     size_t h = protobuf_c_message_get_packed_size(&header.base);
@@ -72,6 +72,10 @@ static int send_call(int fd, uint64_t call_id, const char *method, const Protobu
     int rc = write_all(fd, frame, 8 + h + b);
     free(frame);
     return rc;
+}
+
+static int send_call(int fd, uint64_t call_id, const char *method, const ProtobufCMessage *body) {
+    return send_frame(fd, call_id, CRM__RPC__V1__FRAME_KIND__FRAME_KIND_OPEN, method, body);
 }
 
 /* Reads one frame; the caller frees *header (protobuf-c) and *body (malloc). */
@@ -122,10 +126,11 @@ int main(int argc, char **argv) {
     crm__rpc__v1__response_header__free_unpacked(header, NULL);
     free(body);
 
-    /* Two Echo calls in flight at once; the slower one is sent first. */
+    /* Two Echo calls in flight at once. The first waits a minute, so the second must be answered
+       while it waits; then the first is cancelled, and no answer to it may follow. */
     Crm__Testing__V1__EchoRequest slow = CRM__TESTING__V1__ECHO_REQUEST__INIT;
     slow.text = "slow from C";
-    slow.delay_ms = 200;
+    slow.delay_ms = 60000;
     Crm__Testing__V1__EchoRequest fast = CRM__TESTING__V1__ECHO_REQUEST__INIT;
     uint8_t payload[] = {0, 1, 2, 255};
     fast.text = "fast from C \xe2\x9c\x93";  /* a check mark, in UTF-8 */
@@ -133,28 +138,29 @@ int main(int argc, char **argv) {
     fast.payload.len = sizeof payload;
     send_call(fd, 2, "/crm.testing.v1.Echo/Echo", &slow.base);
     send_call(fd, 3, "/crm.testing.v1.Echo/Echo", &fast.base);
-    for (int i = 0; i < 2; i++) {
-        if (read_frame(fd, &header, &body, &body_len) != 0) { puts("FAILED no answer to Echo"); return 1; }
-        Crm__Testing__V1__EchoResponse *er = crm__testing__v1__echo_response__unpack(NULL, body_len, body);
-        if (i == 0) {
-            check(header->call_id == 3, "the faster call is answered first, by call id");
-            check(er && strcmp(er->text, fast.text) == 0 && er->payload.len == 4 && er->payload.data[3] == 255,
-                  "Echo returns the text and the payload");
-        } else {
-            check(header->call_id == 2 && er && strcmp(er->text, "slow from C") == 0, "the slower call is answered second");
-        }
-        crm__testing__v1__echo_response__free_unpacked(er, NULL);
-        crm__rpc__v1__response_header__free_unpacked(header, NULL);
-        free(body);
-    }
+    if (read_frame(fd, &header, &body, &body_len) != 0) { puts("FAILED no answer to Echo"); return 1; }
+    Crm__Testing__V1__EchoResponse *er = crm__testing__v1__echo_response__unpack(NULL, body_len, body);
+    check(header->call_id == 3, "a call is answered while an earlier one waits, by call id");
+    check(er && strcmp(er->text, fast.text) == 0 && er->payload.len == 4 && er->payload.data[3] == 255,
+          "Echo returns the text and the payload");
+    crm__testing__v1__echo_response__free_unpacked(er, NULL);
+    crm__rpc__v1__response_header__free_unpacked(header, NULL);
+    free(body);
+    send_frame(fd, 2, CRM__RPC__V1__FRAME_KIND__FRAME_KIND_CANCEL, "", NULL);
 
     /* A server-streaming call: three messages, then the final status. */
     Crm__Testing__V1__EchoRequest stream = CRM__TESTING__V1__ECHO_REQUEST__INIT;
     stream.text = "tick";
     stream.count = 3;
     send_call(fd, 4, "/crm.testing.v1.Echo/EchoStream", &stream.base);
-    int messages = 0, ended_ok = 0;
+    int messages = 0, ended_ok = 0, others = 0;
     while (read_frame(fd, &header, &body, &body_len) == 0) {
+        if (header->call_id != 4) {  /* the cancelled call must stay silent */
+            others++;
+            crm__rpc__v1__response_header__free_unpacked(header, NULL);
+            free(body);
+            continue;
+        }
         int done = header->end_of_stream;
         if (!done) {
             Crm__Testing__V1__EchoResponse *er = crm__testing__v1__echo_response__unpack(NULL, body_len, body);
@@ -168,6 +174,7 @@ int main(int argc, char **argv) {
         if (done) break;
     }
     check(messages == 3 && ended_ok, "EchoStream sends 3 messages in order, then OK");
+    check(others == 0, "a cancelled call gets no answer");
 
     /* A method the server does not serve. */
     send_call(fd, 5, "/crm.testing.v1.Echo/Nope", NULL);

@@ -10,7 +10,7 @@ struct CInteropTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    @Test("crm-interop-c calls Health, Echo (two in flight), EchoStream and an unknown method on a Swift server")
+    @Test("crm-interop-c calls Health, Echo (two in flight, the first cancelled), EchoStream and an unknown method on a Swift server")
     func cClient() async throws {
         var router = RPCRouter()
         router.register(EchoService())
