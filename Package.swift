@@ -150,7 +150,9 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
         .testTarget(name: "CRMDomainTests", dependencies: ["CRMDomain"]),
         .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC"]),
-        .testTarget(name: "LeadsServiceTests", dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI"]),
+        .testTarget(
+            name: "LeadsServiceTests",
+            dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]

@@ -1,0 +1,31 @@
+import CRMDomain
+import Foundation
+import GRDB
+import Testing
+@testable import LeadsService
+
+@Suite("Lead lists use their indexes")
+struct LeadQueryPlanTests {
+    /// What SQLite plans for a page of `query` seen by an admin.
+    func plan(_ query: LeadQuery) throws -> [String] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-plan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try LeadsDatabase(path: folder.appendingPathComponent("leads.sqlite").path)
+        let (sql, arguments) = LeadQueryStore.pageStatement(query, caller: Caller(userID: 1, role: .admin, unitID: 0), now: 0, offset: 0, limit: 50)
+        return try database.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+
+    @Test("a campaign, region and state page and its count read only the covering index")
+    func campaignRegionState() throws {
+        var query = LeadQuery()
+        query.campaigns = ["winter"]
+        query.regions = ["Madrid"]
+        query.states = [.pending]
+        #expect(try plan(query).contains { $0.contains("COVERING INDEX lead_on_campaign_region_state") })
+        query.regions = []
+        query.states = []
+        #expect(try plan(query).contains { $0.contains("lead_on_campaign_region_state") })  // a campaign alone uses its prefix
+    }
+}
