@@ -5,22 +5,20 @@ import GRDB
 /// caller's visibility part of the WHERE clause (so counts and pages never include hidden leads).
 enum LeadQueryStore {
     static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) throws -> (leads: [LeadRecord], total: Int64) {
-        let (sql, arguments) = pageStatement(query, caller: caller, now: now, offset: offset, limit: limit)
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-        var total: Int64 = rows.first?["total"] ?? 0
-        if rows.isEmpty && offset > 0 {
-            // Past the last page: the count still says how many there are.
-            let (whereClause, _, countArguments) = clauses(query, caller: caller, now: now)
-            total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereClause)", arguments: countArguments) ?? 0
-        }
-        return (try leads(db, ids: rows.map { $0["id"] }), total)
+        let statements = pageStatements(query, caller: caller, now: now, offset: offset, limit: limit)
+        let ids = try Int64.fetchAll(db, sql: statements.ids, arguments: statements.idArguments)
+        let total = try Int64.fetchOne(db, sql: statements.count, arguments: statements.countArguments) ?? 0
+        return (try leads(db, ids: ids), total)
     }
 
-    /// One pass that finds the page's ids and counts every match (the sort holds ids and sort
-    /// keys, not whole rows); the page's rows are read by id afterwards.
-    static func pageStatement(_ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) -> (sql: String, arguments: StatementArguments) {
+    /// The page's ids and the count of every match, as two statements in one read: with an index
+    /// that serves the filter, the ids stop after the page in index order and the count reads
+    /// index entries only; the page's rows are then read by id.
+    static func pageStatements(_ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int)
+        -> (ids: String, idArguments: StatementArguments, count: String, countArguments: StatementArguments) {
         let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
-        return ("SELECT id, COUNT(*) OVER () AS total FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", arguments + [limit, offset])
+        return ("SELECT id FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", arguments + [limit, offset],
+                "SELECT COUNT(*) FROM lead \(whereClause)", arguments)
     }
 
     /// The ids of every lead of the query, in its order (an export reads them a batch at a time).
