@@ -19,7 +19,8 @@ final class Stack: Sendable {
     private let events = Mutex<[Event]>([])
     private let output = Mutex<Void>(())
     private let colour = Terminal.wantsColour(STDOUT_FILENO)
-    // Kept alive for as long as the stack: releasing a source stops its handler.
+    // Kept alive for as long as the stack: releasing a source stops its handler. Written once,
+    // by `catchSignals` before any service starts, and never read.
     private nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []
 
     /// The executable of `service` beside this `crm` (or in $CRM_BIN), when it is built.
