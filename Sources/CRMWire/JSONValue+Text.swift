@@ -45,6 +45,13 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string: quoted, with quotes, backslashes and control characters escaped.
     public static func appendQuoted(_ s: String, to out: inout String) {
+        // Most strings need no escape: then they are appended whole, not scalar by scalar.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -38,6 +38,13 @@ struct Environment: Sendable {
         try await database.read { db in try database.configuration.load(db) }
     }
 
+    /// The lead configuration as last read (read now if it never was): for checks made before
+    /// a write, which compares the generation and checks again when it changed.
+    func latestConfiguration() async throws -> ConfigurationCache.Snapshot {
+        if let latest = database.configuration.latest { return latest }
+        return try await database.read { db in try database.configuration.snapshot(db) }
+    }
+
     /// The caller, from the call's token.
     func caller(_ context: ServerContext) throws(RPCError) -> Caller {
         try authenticator.caller(of: context)
@@ -55,8 +62,20 @@ struct Environment: Sendable {
         caller: Caller,
         _ body: @escaping @Sendable (Database) throws -> Response
     ) async throws -> Response {
+        try await mutate(context, caller: caller, body, answer: { $0 })
+    }
+
+    /// `mutate`, where the answer is made from what `body` returns by `answer`: after the
+    /// commit, off the writer, unless the call has an idempotency key (the answer is then stored
+    /// with the change).
+    func mutate<Result: Sendable, Response: WireMessage>(
+        _ context: ServerContext,
+        caller: Caller,
+        _ body: @escaping @Sendable (Database) throws -> Result,
+        answer: @escaping @Sendable (Result) -> Response
+    ) async throws -> Response {
         let key = context.metadata.idempotencyKey
-        guard !key.isEmpty else { return try await database.write(body) }
+        guard !key.isEmpty else { return answer(try await database.write(body)) }
         guard key.count <= 200 else {
             throw DomainError.invalid([Violation("idempotency_key", "must be at most 200 characters")])
         }
@@ -66,7 +85,7 @@ struct Environment: Sendable {
             if let first = try IdempotencyStore.response(db, callerID: caller.userID, method: method, key: key) {
                 return first
             }
-            let bytes = try body(db).serializedBytes()
+            let bytes = try answer(try body(db)).serializedBytes()
             try IdempotencyStore.save(db, callerID: caller.userID, method: method, key: key, response: bytes, at: now)
             return bytes
         }

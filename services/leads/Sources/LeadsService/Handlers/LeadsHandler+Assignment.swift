@@ -81,7 +81,13 @@ extension LeadsHandler {
     /// Tries the active rules in order on a new lead; the first that matches assigns it.
     func applyRules(_ db: Database, _ lead: LeadRecord, now: Int64) throws -> LeadRecord {
         guard lead.assignedUnitID == 0 && lead.assignedUserID == 0 else { return lead }
-        for rule in try AssignmentStore.rules(db) where rule.active && rule.condition.matches(lead) {
+        return try applyRules(db, lead, rules: AssignmentStore.rules(db), now: now)
+    }
+
+    /// `applyRules` with the rules read once for many leads (an import).
+    func applyRules(_ db: Database, _ lead: LeadRecord, rules: [AssignmentRuleRecord], now: Int64) throws -> LeadRecord {
+        guard lead.assignedUnitID == 0 && lead.assignedUserID == 0 else { return lead }
+        for rule in rules where rule.active && rule.condition.matches(lead) {
             guard let unit = try DirectoryStore.unit(db, id: rule.unitID), unit.active else { continue }
             var userID = rule.userID
             if rule.roundRobin { userID = try AssignmentStore.nextRoundRobin(db, ruleID: rule.id, unitID: unit.id) ?? 0 }

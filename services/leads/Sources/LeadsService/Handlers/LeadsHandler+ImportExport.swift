@@ -22,75 +22,127 @@ extension LeadsHandler {
             if request.mapping.count > 200 { v.add("mapping", "must have at most 200 columns") }
             TextRules.check(request.fileName, field: "file_name", required: false, max: 255, into: &v)
             try v.check()
-            let configuration = try await env.configuration()
-            let names = try await env.database.read { db in try DirectoryStore.names(db) }
+            let logins = try await env.database.read { db in try DirectoryStore.names(db) }.logins
+            let userIDs = Dictionary(logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let now = env.clock.millis()
-            // Parsing and checking rows is CPU work: off the event loops and the cooperative pool.
-            let parsed = try await env.offload { () -> Result<(LeadImport, [(row: Int, outcome: LeadImport.Row)]), DomainError> in
-                let records: [(number: Int, fields: [String])]
+            // The rows are checked and encoded against the configuration as last read; should it
+            // change before the write, they are read again (a rare race, so a bounded retry).
+            for _ in 0..<3 {
+                let seen = try await env.latestConfiguration()
+                let prepared = try await prepareImport(request, caller: caller, configuration: seen.configuration, userIDs: userIDs, now: now)
                 do {
-                    records = try CSV.parse(request.csv)
-                } catch {
-                    return .failure(.invalid([Violation("csv", "is not valid CSV: \(error)")]))
+                    let response = try await storeImport(
+                        request, prepared, generation: seen.generation, knownUsers: Set(logins.keys), caller: caller, context: context, now: now)
+                    if !request.dryRun && response.created > 0 { notifier.signal() }
+                    return response
+                } catch is ConfigurationChanged {
+                    continue
                 }
-                guard let header = records.first else { return .failure(.invalid([Violation("csv", "has no header row")])) }
-                var v = Violations()
-                let plan = LeadImport(
-                    header: header.fields, mapping: request.mapping.map { ($0.column, $0.field) }, configuration: configuration, caller: caller,
-                    now: now, userIDs: Dictionary(names.logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a }), into: &v)
-                if !v.all.isEmpty { return .failure(.invalid(v.all)) }
-                let firstRow = Int(max(request.firstRowNumber, 1))
-                let rows = records.dropFirst().map { record in
-                    let row = record.number - header.number - 1 + firstRow
-                    return (row: row, outcome: plan.lead(row: row, fields: record.fields, header: header.fields.count))
-                }
-                return .success((plan, rows))
             }
-            let (plan, rows) = try parsed.get()
-            let knownUsers = Set(names.logins.keys)
-            let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.ImportLeadsResponse in
-                var response = LeadsV1.ImportLeadsResponse(rowsRead: Int32(rows.count))
-                func reject(_ errors: [LeadImport.RowError], duplicate: Bool = false) {
-                    if duplicate { response.duplicates += 1 } else { response.failed += 1 }
-                    for e in errors where response.errors.count < Self.maxReportedRowErrors {
-                        response.errors.append(LeadsV1.RowError(row: Int32(e.row), column: e.column, message: e.message))
-                    }
+            throw DomainError.stale("the lead configuration kept changing while the file was read; send it again")
+        }
+    }
+
+    /// Rows of a file, parsed, checked and encoded for the writer.
+    private struct PreparedImport: Sendable {
+        struct Row: Sendable {
+            var number: Int
+            var lead: NewLead?
+            var errors: [LeadImport.RowError]
+            /// "email:x" and "phone:y" for the file's own duplicates.
+            var contactKeys: [String]
+        }
+
+        var plan: LeadImport
+        var rows: [Row]
+    }
+
+    /// Raised in the writer when the configuration the rows were checked against is no longer
+    /// the committed one.
+    private struct ConfigurationChanged: Error {}
+
+    /// Parses and checks a file's rows: CPU work, on the blocking pool, off the event loops, the
+    /// cooperative pool and the writer.
+    private func prepareImport(
+        _ request: LeadsV1.ImportLeadsRequest, caller: Caller, configuration: LeadConfiguration, userIDs: [String: Int64], now: Int64
+    ) async throws -> PreparedImport {
+        let prepared = try await env.offload { () -> Result<PreparedImport, DomainError> in
+            let records: [(number: Int, fields: [String])]
+            do {
+                records = try CSV.parse(request.csv)
+            } catch {
+                return .failure(.invalid([Violation("csv", "is not valid CSV: \(error)")]))
+            }
+            guard let header = records.first else { return .failure(.invalid([Violation("csv", "has no header row")])) }
+            var v = Violations()
+            let plan = LeadImport(
+                header: header.fields, mapping: request.mapping.map { ($0.column, $0.field) }, configuration: configuration, caller: caller,
+                now: now, userIDs: userIDs, into: &v)
+            if !v.all.isEmpty { return .failure(.invalid(v.all)) }
+            let firstRow = Int(max(request.firstRowNumber, 1))
+            let rows = records.dropFirst().map { record -> PreparedImport.Row in
+                let number = record.number - header.number - 1 + firstRow
+                switch plan.lead(row: number, fields: record.fields, header: header.fields.count) {
+                case .errors(let errors):
+                    return PreparedImport.Row(number: number, lead: nil, errors: errors, contactKeys: [])
+                case .lead(let lead):
+                    let keys = lead.emails.map { "email:" + $0 } + lead.phones.map { "phone:" + $0 }
+                    return PreparedImport.Row(number: number, lead: NewLead(lead), errors: [], contactKeys: keys)
                 }
-                var seen: [String: Int] = [:]  // "email:x" / "phone:y" -> the row that has it
-                for (row, outcome) in rows {
-                    guard case .lead(let lead) = outcome else {
-                        if case .errors(let errors) = outcome { reject(errors) }
+            }
+            return .success(PreparedImport(plan: plan, rows: rows))
+        }
+        return try prepared.get()
+    }
+
+    /// Stores the good rows of a prepared file in one transaction (with the call's idempotency
+    /// key): duplicates within the file and against stored leads are refused row by row.
+    private func storeImport(
+        _ request: LeadsV1.ImportLeadsRequest, _ prepared: PreparedImport, generation: Int64, knownUsers: Set<Int64>, caller: Caller, context: ServerContext, now: Int64
+    ) async throws -> LeadsV1.ImportLeadsResponse {
+        let reason = request.fileName.isEmpty ? "row " : "\(request.fileName), row "
+        return try await env.mutate(context, caller: caller) { db -> LeadsV1.ImportLeadsResponse in
+            guard try env.database.configuration.snapshot(db).generation == generation else { throw ConfigurationChanged() }
+            let plan = prepared.plan
+            var response = LeadsV1.ImportLeadsResponse(rowsRead: Int32(prepared.rows.count))
+            func reject(_ errors: [LeadImport.RowError], duplicate: Bool = false) {
+                if duplicate { response.duplicates += 1 } else { response.failed += 1 }
+                for e in errors where response.errors.count < Self.maxReportedRowErrors {
+                    response.errors.append(LeadsV1.RowError(row: Int32(e.row), column: e.column, message: e.message))
+                }
+            }
+            let rules = try AssignmentStore.rules(db)
+            var seen: [String: Int] = [:]  // "email:x" / "phone:y" -> the row that has it
+            for row in prepared.rows {
+                guard let new = row.lead else {
+                    reject(row.errors)
+                    continue
+                }
+                let lead = new.record
+                if lead.ownerID != caller.userID && !knownUsers.contains(lead.ownerID) {
+                    reject([.init(row: row.number, column: plan.header(of: "owner_id"), message: "names no user (\(lead.ownerID))")])
+                    continue
+                }
+                if !request.allowDuplicates {
+                    if let key = row.contactKeys.first(where: { seen[$0] != nil }) {
+                        let kind = key.hasPrefix("email:") ? "email" : "phone"
+                        let value = key.dropFirst(kind.count + 1)
+                        reject([.init(row: row.number, column: plan.header(of: kind + "s"), message: "has the same \(kind) as row \(seen[key]!) (\(value))")], duplicate: true)
                         continue
                     }
-                    if lead.ownerID != caller.userID && !knownUsers.contains(lead.ownerID) {
-                        reject([.init(row: row, column: plan.header(of: "owner_id"), message: "names no user (\(lead.ownerID))")])
+                    if let match = try LeadStore.firstDuplicate(db, emails: lead.emails, phones: lead.phones) {
+                        reject([.init(row: row.number, column: plan.header(of: match.kind + "s"), message: "has the same \(match.kind) as lead \(match.leadID) (\(match.value))")], duplicate: true)
                         continue
                     }
-                    let contacts = lead.emails.map { ("email", $0) } + lead.phones.map { ("phone", $0) }
-                    if !request.allowDuplicates {
-                        if let (kind, value) = contacts.first(where: { seen["\($0.0):\($0.1)"] != nil }) {
-                            reject([.init(row: row, column: plan.header(of: kind + "s"), message: "has the same \(kind) as row \(seen["\(kind):\(value)"]!) (\(value))")], duplicate: true)
-                            continue
-                        }
-                        if let match = try LeadStore.duplicates(db, emails: lead.emails, phones: lead.phones, excluding: 0).first {
-                            reject([.init(row: row, column: plan.header(of: match.kind + "s"), message: "has the same \(match.kind) as lead \(match.leadID) (\(match.value))")], duplicate: true)
-                            continue
-                        }
-                    }
-                    for (kind, value) in contacts where seen["\(kind):\(value)"] == nil { seen["\(kind):\(value)"] = row }
-                    response.created += 1
-                    if request.dryRun { continue }
-                    let saved = try LeadStore.insert(db, lead)
-                    try LeadStore.addHistory(db, leadID: saved.id, action: "imported", actorID: caller.userID, at: now,
-                                             changes: LeadDiff.changes(from: LeadRecord(), to: saved), version: saved.version,
-                                             reason: request.fileName.isEmpty ? "row \(row)" : "\(request.fileName), row \(row)")
-                    try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
-                    _ = try applyRules(db, saved, now: now)
-                    response.createdIds.append(saved.id)
                 }
-                return response
+                for key in row.contactKeys where seen[key] == nil { seen[key] = row.number }
+                response.created += 1
+                if request.dryRun { continue }
+                let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))
+                try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
+                _ = try applyRules(db, saved, rules: rules, now: now)
+                response.createdIds.append(saved.id)
             }
-            if !request.dryRun && response.created > 0 { notifier.signal() }
             return response
         }
     }

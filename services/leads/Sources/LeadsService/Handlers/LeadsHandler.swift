@@ -67,34 +67,44 @@ struct LeadsHandler: RPCService {
     func createLead(_ request: LeadsV1.CreateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
         try await env.run {
             let caller = try env.caller(context)
-            guard request.lead != nil else { throw DomainError.invalid([Violation("lead", "is required")]) }
+            guard let input = request.lead else { throw DomainError.invalid([Violation("lead", "is required")]) }
             let now = env.clock.millis()
-            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-                let configuration = try env.database.configuration.load(db)
-                var v = Violations()
-                var (lead, _, ownerID) = LeadRecord().applying(request.lead!, mask: [], into: &v)
-                lead.ownerID = ownerID ?? 0
-                if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
-                    v.add("lead.owner_id", "an agent creates leads for themselves: leave it 0")
+            // Checked and encoded before the writer, against the configuration as last read; the
+            // writer does it again only when the configuration changed meanwhile.
+            let seen = try await env.latestConfiguration()
+            let checked = try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now)
+            let lead = try await env.mutate(context, caller: caller) { db -> LeadRecord in
+                let current = try env.database.configuration.snapshot(db)
+                let new = current.generation == seen.generation
+                    ? checked : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
+                let ownerID = new.record.ownerID
+                if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
+                    throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])
                 }
-                LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
-                LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
-                try v.check()
-                if lead.ownerID != caller.userID, try DirectoryStore.user(db, id: lead.ownerID) == nil {
-                    throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(lead.ownerID))")])
-                }
-                if !request.allowDuplicate, let match = try LeadStore.duplicates(db, emails: lead.emails, phones: lead.phones, excluding: 0).first {
+                if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, emails: new.record.emails, phones: new.record.phones) {
                     throw DomainError.alreadyExists("lead \(match.leadID) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
                 }
-                let saved = try LeadStore.insert(db, lead)
-                try LeadStore.addHistory(db, leadID: saved.id, action: "created", actorID: caller.userID, at: now,
-                                         changes: LeadDiff.changes(from: LeadRecord(), to: saved), version: saved.version)
+                let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
                 try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
-                return try applyRules(db, saved, now: now).wire(now: now, unread: false)
-            }
+                return try applyRules(db, saved, now: now)
+            } answer: { $0.wire(now: now, unread: false) }
             notifier.signal()
             return lead
         }
+    }
+
+    /// A lead to create from a request's input: defaults from its type, every rule checked.
+    static func newLead(_ input: LeadsV1.LeadInput, caller: Caller, configuration: LeadConfiguration, now: Int64) throws(DomainError) -> NewLead {
+        var v = Violations()
+        var (lead, _, ownerID) = LeadRecord().applying(input, mask: [], into: &v)
+        lead.ownerID = ownerID ?? 0
+        if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
+            v.add("lead.owner_id", "an agent creates leads for themselves: leave it 0")
+        }
+        LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
+        LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
+        try v.check()
+        return NewLead(lead)
     }
 
     func getLead(_ request: LeadsV1.GetLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
@@ -208,7 +218,7 @@ struct LeadsHandler: RPCService {
         lead.version = old.version + 1
         lead.updatedBy = actor
         lead.updatedAt = now
-        try LeadStore.update(db, lead)
+        try LeadStore.update(db, old: old, lead)
         try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: actor, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
         try appendEvent(db, .leadChanged(event, lead, actor: actor, at: now))
         return lead
@@ -222,7 +232,7 @@ struct LeadsHandler: RPCService {
                 let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
                 try lead.requireVersion(request.version)
                 try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
-                try LeadStore.delete(db, id: lead.id)
+                try LeadStore.delete(db, lead)
                 try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
                                          reason: TextRules.collapsed(request.reason))
                 try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))

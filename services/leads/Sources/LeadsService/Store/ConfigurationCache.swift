@@ -6,16 +6,31 @@ import Synchronization
 /// v5), so a changed generation means "read it again", and a generation of a rolled-back change
 /// is never seen again.
 final class ConfigurationCache: Sendable {
-    private let cached = Mutex<(generation: Int64, configuration: LeadConfiguration)?>(nil)
+    /// A configuration and the generation it was read at.
+    struct Snapshot: Sendable {
+        let generation: Int64
+        let configuration: LeadConfiguration
+    }
+
+    private let cached = Mutex<Snapshot?>(nil)
 
     /// The configuration as `db` sees it.
     func load(_ db: Database) throws -> LeadConfiguration {
-        let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM config_generation")) ?? 0
-        if let hit = cached.withLock({ $0 }), hit.generation == generation { return hit.configuration }
-        let configuration = try ConfigStore.load(db)
-        cached.withLock { $0 = (generation, configuration) }
-        return configuration
+        try snapshot(db).configuration
     }
+
+    /// The configuration as `db` sees it, with its generation.
+    func snapshot(_ db: Database) throws -> Snapshot {
+        let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM config_generation")) ?? 0
+        if let hit = cached.withLock({ $0 }), hit.generation == generation { return hit }
+        let snapshot = Snapshot(generation: generation, configuration: try ConfigStore.load(db))
+        cached.withLock { $0 = snapshot }
+        return snapshot
+    }
+
+    /// The configuration last read, which may since have changed: for work done before a write
+    /// that the write checks again (by generation) before it relies on it.
+    var latest: Snapshot? { cached.withLock { $0 } }
 
     /// The table and triggers that keep the generation.
     static func createTables(_ db: Database) throws {

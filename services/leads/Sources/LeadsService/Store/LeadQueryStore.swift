@@ -30,9 +30,9 @@ enum LeadQueryStore {
     /// The leads with these ids, in the order given (missing ones left out).
     static func leads(_ db: Database, ids: [Int64]) throws -> [LeadRecord] {
         guard !ids.isEmpty else { return [] }
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+        let rows = try Row.fetchAll(db, sql: "SELECT \(LeadColumns.selection) FROM lead WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
                                     arguments: StatementArguments(ids))
-        let byID = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, row) })
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { row in (row[0] as Int64, row) })
         return ids.compactMap { byID[$0].map(LeadRecord.init(row:)) }
     }
 

@@ -61,55 +61,77 @@ enum LeadStore {
     // MARK: leads
 
     static func lead(_ db: Database, id: Int64) throws -> LeadRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM lead WHERE id = ?"), arguments: [id]).map(LeadRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(LeadColumns.selection) FROM lead WHERE id = ?"), arguments: [id]).map(LeadRecord.init(row:))
     }
 
-    static func insert(_ db: Database, _ lead: LeadRecord) throws -> LeadRecord {
-        let columns = lead.columns
-        let names = columns.map(\.0)
-        try db.cachedStatement(sql: "INSERT INTO lead (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))")
-            .execute(arguments: StatementArguments(columns.map(\.1)))
-        var saved = lead
+    /// Stores a new lead (its values, contacts and creation history computed off the writer by
+    /// `NewLead`) and returns it with its id.
+    static func insert(_ db: Database, _ new: NewLead, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
+        try db.cachedStatement(sql: LeadColumns.insert).execute(arguments: StatementArguments(new.values))
+        var saved = new.record
         saved.id = db.lastInsertedRowID
         try indexContacts(db, saved)
+        try addHistory(db, leadID: saved.id, action: action, actorID: actorID, at: saved.createdAt, encodedChanges: new.history,
+                       version: saved.version, reason: reason)
         return saved
     }
 
-    /// Writes `lead` over the stored row, which must still be at `lead.version - 1`.
-    static func update(_ db: Database, _ lead: LeadRecord) throws {
-        let columns = lead.columns
-        try db.cachedStatement(sql: "UPDATE lead SET \(columns.map { "\($0.0) = ?" }.joined(separator: ", ")) WHERE id = ? AND version = ?")
-            .execute(arguments: StatementArguments(columns.map(\.1)) + [lead.id, lead.version - 1])
+    /// Writes `lead` over `old`, the stored row, which must still be at `lead.version - 1`.
+    static func update(_ db: Database, old: LeadRecord, _ lead: LeadRecord) throws {
+        try db.cachedStatement(sql: LeadColumns.update).execute(arguments: StatementArguments(lead.columnValues + [lead.id.databaseValue, (lead.version - 1).databaseValue]))
         guard db.changesCount == 1 else { throw DomainError.stale("lead \(lead.id) changed meanwhile: read it again") }
-        try db.execute(sql: "DELETE FROM lead_contact WHERE lead_id = ?", arguments: [lead.id])
-        try indexContacts(db, lead)
+        if old.emails != lead.emails || old.phones != lead.phones || old.mergedIntoID != lead.mergedIntoID {
+            try unindexContacts(db, old)
+            try indexContacts(db, lead)
+        }
     }
 
-    static func delete(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "DELETE FROM lead WHERE id = ?", arguments: [id])
+    static func delete(_ db: Database, _ lead: LeadRecord) throws {
+        try unindexContacts(db, lead)
+        try db.execute(sql: "DELETE FROM lead WHERE id = ?", arguments: [lead.id])
     }
 
     /// Indexes the e-mails and phones of a lead for duplicate checks; a merged lead's are not,
     /// so that only the lead it lives on in is reported.
     private static func indexContacts(_ db: Database, _ lead: LeadRecord) throws {
         guard lead.mergedIntoID == 0 else { return }
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (lead_id, kind, value) VALUES (?, ?, ?)")
-        for email in lead.emails { try insert.execute(arguments: [lead.id, "email", email]) }
-        for phone in lead.phones { try insert.execute(arguments: [lead.id, "phone", phone]) }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (kind, value, lead_id) VALUES (?, ?, ?)")
+        for email in lead.emails { try insert.execute(arguments: ["email", email, lead.id]) }
+        for phone in lead.phones { try insert.execute(arguments: ["phone", phone, lead.id]) }
+    }
+
+    /// Removes what `indexContacts` wrote for the lead as it was stored. The table is keyed by
+    /// contact only (one B-tree per row, which an import feels), so the rows go by their keys.
+    private static func unindexContacts(_ db: Database, _ lead: LeadRecord) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM lead_contact WHERE kind = ? AND value = ? AND lead_id = ?")
+        for email in lead.emails { try delete.execute(arguments: ["email", email, lead.id]) }
+        for phone in lead.phones { try delete.execute(arguments: ["phone", phone, lead.id]) }
     }
 
     /// Leads other than `excluding` with one of these normalised e-mails or phones.
     static func duplicates(_ db: Database, emails: [String], phones: [String], excluding: Int64) throws -> [(leadID: Int64, kind: String, value: String)] {
         var out: [(Int64, String, String)] = []
+        let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id")
         for (kind, values) in [("email", emails), ("phone", phones)] {
             for value in values {
-                for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id"),
-                                            arguments: [kind, value, excluding]) {
-                    out.append((row["lead_id"], kind, value))
+                for leadID in try Int64.fetchAll(select, arguments: [kind, value, excluding]) {
+                    out.append((leadID, kind, value))
                 }
             }
         }
         return out
+    }
+
+    /// The first of `duplicates`, read with one lookup per contact and no more.
+    static func firstDuplicate(_ db: Database, emails: [String], phones: [String]) throws -> (leadID: Int64, kind: String, value: String)? {
+        let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT 1")
+        for email in emails {
+            if let leadID = try Int64.fetchOne(select, arguments: ["email", email]) { return (leadID, "email", email) }
+        }
+        for phone in phones {
+            if let leadID = try Int64.fetchOne(select, arguments: ["phone", phone]) { return (leadID, "phone", phone) }
+        }
+        return nil
     }
 
     // MARK: notes, history, read marks
@@ -144,10 +166,18 @@ enum LeadStore {
     }
 
     static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, changes: [(field: String, old: String, new: String)], version: Int64, reason: String = "") throws {
-        // A flat array (field, old, new, field, old, new, ...): one hand-written encoding, no Codable.
-        let encoded = JSONText.strings(changes.flatMap { [$0.field, $0.old, $0.new] })
+        try addHistory(db, leadID: leadID, action: action, actorID: actorID, at: at, encodedChanges: encode(changes), version: version, reason: reason)
+    }
+
+    /// Changes as the history table keeps them: a flat JSON array (field, old, new, field, old,
+    /// new, ...), one hand-written encoding, no Codable.
+    static func encode(_ changes: [(field: String, old: String, new: String)]) -> String {
+        JSONText.strings(changes.flatMap { [$0.field, $0.old, $0.new] })
+    }
+
+    private static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, encodedChanges: String, version: Int64, reason: String) throws {
         try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [leadID, action, actorID, at, encoded, version, reason])
+            .execute(arguments: [leadID, action, actorID, at, encodedChanges, version, reason])
     }
 
     static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {
@@ -185,55 +215,5 @@ enum LeadStore {
         guard lead.assignedUserID == userID else { return false }
         let readAt = try Int64.fetchOne(db, sql: "SELECT read_at FROM lead_read WHERE lead_id = ? AND user_id = ?", arguments: [lead.id, userID])
         return (readAt ?? -1) < max(lead.acceptedAt, lead.lastReassignedAt, lead.createdAt)
-    }
-}
-
-extension LeadRecord {
-    /// Every column but the id, in one order for INSERT and UPDATE.
-    var columns: [(String, (any DatabaseValueConvertible)?)] {
-        let search = ([fullName, company] + emails + phones).joined(separator: " ").lowercased()
-        return [
-            ("full_name", fullName), ("company", company), ("login", login), ("partner", partner), ("location", location),
-            ("country", country), ("region", region), ("province", province), ("postal_code", postalCode), ("locale", locale),
-            ("campaign", campaign), ("channel", channel), ("source", source), ("state", state.rawValue), ("emails", JSONText.strings(emails)),
-            ("phones", JSONText.strings(phones)), ("team_user_ids", JSONText.integers(teamUserIDs)), ("competitor_ids", JSONText.integers(competitorIDs)),
-            ("products", products.isEmpty ? "[]" : JSONText.encode(products, empty: "[]")), ("custom_fields", customFields.isEmpty ? "{}" : JSONText.encode(customFields, empty: "{}")), ("target_currency", targetAmount?.currency ?? ""),
-            ("search_text", search), ("source_type_id", sourceTypeID), ("type_id", typeID), ("category_id", categoryID),
-            ("status_id", statusID), ("priority", priority), ("importance", importance), ("probability", probability),
-            ("target_amount_minor", targetAmount?.amountMinor ?? 0), ("score", score), ("owner_id", ownerID),
-            ("assigned_unit_id", assignedUnitID), ("assigned_user_id", assignedUserID), ("last_contacted_at", lastContactedAt),
-            ("contact_on", contactOn), ("started_at", startedAt), ("expected_completion_at", expectedCompletionAt),
-            ("completed_at", completedAt), ("lost_reason_id", lostReasonID), ("lost_to_competitor_id", lostToCompetitorID),
-            ("accepted_at", acceptedAt), ("last_reassigned_at", lastReassignedAt), ("merged_into_id", mergedIntoID),
-            ("version", version), ("created_by", createdBy), ("created_at", createdAt), ("updated_by", updatedBy),
-            ("updated_at", updatedAt), ("imported", imported), ("account_id", conversion.accountID),
-            ("contact_id", conversion.contactID), ("opportunity_id", conversion.opportunityID),
-            ("converted_at", conversion.convertedAt), ("converted_by", conversion.convertedBy),
-        ]
-    }
-
-    init(row: Row) {
-        self.init()
-        id = row["id"]; fullName = row["full_name"]; company = row["company"]; login = row["login"]; partner = row["partner"]
-        location = row["location"]; country = row["country"]; region = row["region"]; province = row["province"]
-        postalCode = row["postal_code"]; locale = row["locale"]; campaign = row["campaign"]; channel = row["channel"]
-        source = row["source"]; state = LifecycleState(rawValue: row["state"]) ?? .pending
-        emails = JSONText.decodeStrings(row["emails"]); phones = JSONText.decodeStrings(row["phones"])
-        teamUserIDs = JSONText.decodeIntegers(row["team_user_ids"])
-        competitorIDs = JSONText.decodeIntegers(row["competitor_ids"]); products = JSONText.decode(row["products"], [])
-        customFields = JSONText.decode(row["custom_fields"], [:])
-        let currency: String = row["target_currency"]
-        let amount: Int64 = row["target_amount_minor"]
-        targetAmount = currency.isEmpty && amount == 0 ? nil : Money(amountMinor: amount, currency: currency)
-        sourceTypeID = row["source_type_id"]; typeID = row["type_id"]; categoryID = row["category_id"]; statusID = row["status_id"]
-        priority = row["priority"]; importance = row["importance"]; probability = row["probability"]; score = row["score"]
-        ownerID = row["owner_id"]; assignedUnitID = row["assigned_unit_id"]; assignedUserID = row["assigned_user_id"]
-        lastContactedAt = row["last_contacted_at"]; contactOn = row["contact_on"]; startedAt = row["started_at"]
-        expectedCompletionAt = row["expected_completion_at"]; completedAt = row["completed_at"]; lostReasonID = row["lost_reason_id"]
-        lostToCompetitorID = row["lost_to_competitor_id"]; acceptedAt = row["accepted_at"]; lastReassignedAt = row["last_reassigned_at"]
-        mergedIntoID = row["merged_into_id"]; version = row["version"]; createdBy = row["created_by"]; createdAt = row["created_at"]
-        updatedBy = row["updated_by"]; updatedAt = row["updated_at"]; imported = row["imported"]
-        conversion.accountID = row["account_id"]; conversion.contactID = row["contact_id"]; conversion.opportunityID = row["opportunity_id"]
-        conversion.convertedAt = row["converted_at"]; conversion.convertedBy = row["converted_by"]
     }
 }

@@ -121,6 +121,20 @@ public final class LeadsDatabase: Sendable {
             try db.drop(index: "lead_on_campaign")
             try db.create(index: "lead_on_campaign_region_state", on: "lead", columns: ["campaign", "region", "state", "created_at"])
         }
+        migrator.registerMigration("v8: contacts keyed by contact, one B-tree") { db in
+            // Keyed by (kind, value, lead): a duplicate lookup reads a prefix of the key, and a
+            // new contact costs one B-tree insert where the rowid table with its two indexes cost
+            // three. Rows are removed by their keys (LeadStore.unindexContacts), not by cascade.
+            try db.create(table: "lead_contact_v8", options: .withoutRowID) { t in
+                t.column("kind", .text).notNull()  // "email" or "phone"
+                t.column("value", .text).notNull()
+                t.column("lead_id", .integer).notNull()
+                t.primaryKey(["kind", "value", "lead_id"])
+            }
+            try db.execute(sql: "INSERT INTO lead_contact_v8 (kind, value, lead_id) SELECT kind, value, lead_id FROM lead_contact")
+            try db.drop(table: "lead_contact")
+            try db.rename(table: "lead_contact_v8", to: "lead_contact")
+        }
         return migrator
     }
 }
