@@ -112,7 +112,7 @@ struct LeadsBench {
             | durable creates/s, 1 client | \(String(format: "%.0f", createsOne)) | |
             | durable creates/s, 32 clients | \(String(format: "%.0f", createsMany)) | >= 20,000 (\(createsMany >= 20_000 ? "met" : "not met")) |
             | get by id p50 / p99 | \(ms(gets[gets.count / 2])) / \(ms(gets[gets.count * 99 / 100])) | |
-            | CSV import of \(rowsText) rows (\(chunks.count) chunks) | \(String(format: "%.1f s", importSeconds)) (\(String(format: "%.0f", Double(rows) / importSeconds)) rows/s) | < 15 s (\(importSeconds < 15 ? "met" : "not met")) |
+            | CSV import of \(rowsText) rows (\(chunks.count) chunks) | \(String(format: "%.1f s", importSeconds)) (\(String(format: "%.0f", Double(rows) / importSeconds)) rows/s) | < 15 s for 1,000,000 (\(importSeconds * 1_000_000 / Double(rows) < 15 ? "met" : "not met")) |
             | filtered page over \(next + rows) leads (\(total) match), p50 / p99 | \(ms(pages[pages.count / 2])) / \(ms(pages[pages.count * 99 / 100])) | p50 < 5 ms (\(pages[pages.count / 2] < 5_000 ? "met" : "not met")) |
 
             """

@@ -25,10 +25,10 @@ extension LeadsHandler {
             let logins = try await env.database.read { db in try DirectoryStore.names(db) }.logins
             let userIDs = Dictionary(logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let now = env.clock.millis()
-            // The rows are checked and encoded against the configuration as last read; should it
-            // change before the write, they are read again (a rare race, so a bounded retry).
+            // The rows are checked and encoded against the configuration as committed now; should
+            // it change before the write, they are read again (a rare race, so a bounded retry).
             for _ in 0..<3 {
-                let seen = try await env.latestConfiguration()
+                let seen = try await env.database.read { db in try env.database.configuration.snapshot(db) }
                 let prepared = try await prepareImport(request, caller: caller, configuration: seen.configuration, userIDs: userIDs, now: now)
                 do {
                     let response = try await storeImport(
@@ -61,12 +61,12 @@ extension LeadsHandler {
     /// the committed one.
     private struct ConfigurationChanged: Error {}
 
-    /// Parses and checks a file's rows: CPU work, on the blocking pool, off the event loops, the
-    /// cooperative pool and the writer.
+    /// Parses and checks a file's rows: CPU work, on the blocking pool (off the event loops, the
+    /// cooperative pool and the writer), the rows checked in parallel parts.
     private func prepareImport(
         _ request: LeadsV1.ImportLeadsRequest, caller: Caller, configuration: LeadConfiguration, userIDs: [String: Int64], now: Int64
     ) async throws -> PreparedImport {
-        let prepared = try await env.offload { () -> Result<PreparedImport, DomainError> in
+        let parsed = try await env.offload { () -> Result<(plan: LeadImport, header: Int, columns: Int, records: [(number: Int, fields: [String])]), DomainError> in
             let records: [(number: Int, fields: [String])]
             do {
                 records = try CSV.parse(request.csv)
@@ -79,10 +79,14 @@ extension LeadsHandler {
                 header: header.fields, mapping: request.mapping.map { ($0.column, $0.field) }, configuration: configuration, caller: caller,
                 now: now, userIDs: userIDs, into: &v)
             if !v.all.isEmpty { return .failure(.invalid(v.all)) }
-            let firstRow = Int(max(request.firstRowNumber, 1))
-            let rows = records.dropFirst().map { record -> PreparedImport.Row in
-                let number = record.number - header.number - 1 + firstRow
-                switch plan.lead(row: number, fields: record.fields, header: header.fields.count) {
+            return .success((plan, header.number, header.fields.count, Array(records.dropFirst())))
+        }
+        let (plan, headerNumber, columns, records) = try parsed.get()
+        let firstRow = Int(max(request.firstRowNumber, 1))
+        let rows = try await env.offloadInParts(records.count) { range in
+            records[range].map { record -> PreparedImport.Row in
+                let number = record.number - headerNumber - 1 + firstRow
+                switch plan.lead(row: number, fields: record.fields, header: columns) {
                 case .errors(let errors):
                     return PreparedImport.Row(number: number, lead: nil, errors: errors, contactKeys: [])
                 case .lead(let lead):
@@ -90,9 +94,8 @@ extension LeadsHandler {
                     return PreparedImport.Row(number: number, lead: NewLead(lead), errors: [], contactKeys: keys)
                 }
             }
-            return .success(PreparedImport(plan: plan, rows: rows))
         }
-        return try prepared.get()
+        return PreparedImport(plan: plan, rows: rows)
     }
 
     /// Stores the good rows of a prepared file in one transaction (with the call's idempotency
@@ -113,6 +116,7 @@ extension LeadsHandler {
             }
             let rules = try AssignmentStore.rules(db)
             var seen: [String: Int] = [:]  // "email:x" / "phone:y" -> the row that has it
+            seen.reserveCapacity(prepared.rows.count * 2)
             for row in prepared.rows {
                 guard let new = row.lead else {
                     reject(row.errors)

@@ -72,11 +72,11 @@ struct LeadsHandler: RPCService {
             // Checked and encoded before the writer, against the configuration as last read; the
             // writer does it again only when the configuration changed meanwhile.
             let seen = try await env.latestConfiguration()
-            let checked = try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now)
+            let checked = Result { () throws(DomainError) in try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now) }
             let lead = try await env.mutate(context, caller: caller) { db -> LeadRecord in
                 let current = try env.database.configuration.snapshot(db)
                 let new = current.generation == seen.generation
-                    ? checked : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
+                    ? try checked.get() : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
                 let ownerID = new.record.ownerID
                 if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
                     throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])

@@ -1,4 +1,6 @@
 import CRMDomain
+import CRMService
+import CRMWire
 import Foundation
 import GRDB
 
@@ -67,7 +69,7 @@ enum LeadStore {
     /// Stores a new lead (its values, contacts and creation history computed off the writer by
     /// `NewLead`) and returns it with its id.
     static func insert(_ db: Database, _ new: NewLead, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
-        try db.cachedStatement(sql: LeadColumns.insert).execute(arguments: StatementArguments(new.values))
+        try db.cachedStatement(sql: LeadColumns.insert).execute(values: new.values)
         var saved = new.record
         saved.id = db.lastInsertedRowID
         try indexContacts(db, saved)
@@ -78,7 +80,7 @@ enum LeadStore {
 
     /// Writes `lead` over `old`, the stored row, which must still be at `lead.version - 1`.
     static func update(_ db: Database, old: LeadRecord, _ lead: LeadRecord) throws {
-        try db.cachedStatement(sql: LeadColumns.update).execute(arguments: StatementArguments(lead.columnValues + [lead.id.databaseValue, (lead.version - 1).databaseValue]))
+        try db.cachedStatement(sql: LeadColumns.update).execute(values: lead.columnValues + [lead.id.databaseValue, (lead.version - 1).databaseValue])
         guard db.changesCount == 1 else { throw DomainError.stale("lead \(lead.id) changed meanwhile: read it again") }
         if old.emails != lead.emails || old.phones != lead.phones || old.mergedIntoID != lead.mergedIntoID {
             try unindexContacts(db, old)
@@ -96,8 +98,8 @@ enum LeadStore {
     private static func indexContacts(_ db: Database, _ lead: LeadRecord) throws {
         guard lead.mergedIntoID == 0 else { return }
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (kind, value, lead_id) VALUES (?, ?, ?)")
-        for email in lead.emails { try insert.execute(arguments: ["email", email, lead.id]) }
-        for phone in lead.phones { try insert.execute(arguments: ["phone", phone, lead.id]) }
+        for email in lead.emails { try insert.execute(values: ["email".databaseValue, email.databaseValue, lead.id.databaseValue]) }
+        for phone in lead.phones { try insert.execute(values: ["phone".databaseValue, phone.databaseValue, lead.id.databaseValue]) }
     }
 
     /// Removes what `indexContacts` wrote for the lead as it was stored. The table is keyed by
@@ -126,10 +128,10 @@ enum LeadStore {
     static func firstDuplicate(_ db: Database, emails: [String], phones: [String]) throws -> (leadID: Int64, kind: String, value: String)? {
         let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT 1")
         for email in emails {
-            if let leadID = try Int64.fetchOne(select, arguments: ["email", email]) { return (leadID, "email", email) }
+            if let leadID = try select.fetchInt64(values: ["email".databaseValue, email.databaseValue]) { return (leadID, "email", email) }
         }
         for phone in phones {
-            if let leadID = try Int64.fetchOne(select, arguments: ["phone", phone]) { return (leadID, "phone", phone) }
+            if let leadID = try select.fetchInt64(values: ["phone".databaseValue, phone.databaseValue]) { return (leadID, "phone", phone) }
         }
         return nil
     }
@@ -172,12 +174,25 @@ enum LeadStore {
     /// Changes as the history table keeps them: a flat JSON array (field, old, new, field, old,
     /// new, ...), one hand-written encoding, no Codable.
     static func encode(_ changes: [(field: String, old: String, new: String)]) -> String {
-        JSONText.strings(changes.flatMap { [$0.field, $0.old, $0.new] })
+        guard !changes.isEmpty else { return "[]" }
+        var out = "["
+        out.reserveCapacity(changes.count * 40)
+        for (i, change) in changes.enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.appendQuoted(change.field, to: &out)
+            out += ","
+            JSONValue.appendQuoted(change.old, to: &out)
+            out += ","
+            JSONValue.appendQuoted(change.new, to: &out)
+        }
+        out += "]"
+        return out
     }
 
     private static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, encodedChanges: String, version: Int64, reason: String) throws {
         try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [leadID, action, actorID, at, encodedChanges, version, reason])
+            .execute(values: [leadID.databaseValue, action.databaseValue, actorID.databaseValue, at.databaseValue, encodedChanges.databaseValue,
+                              version.databaseValue, reason.databaseValue])
     }
 
     static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {

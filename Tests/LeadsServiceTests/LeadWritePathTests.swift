@@ -1,0 +1,99 @@
+import CRMAPI
+import CRMDomain
+import CRMRPC
+import CRMWire
+import Foundation
+import GRDB
+import Testing
+@testable import LeadsService
+
+/// The write path that keeps the writer lean: contacts keyed by contact (migration v8), and new
+/// leads checked off the writer against the configuration as last read.
+@Suite("Lead writes: contacts and configuration changes")
+struct LeadWritePathTests {
+    @Test("a lead's contacts follow its edits, merges and deletion, so duplicates are found only where they are")
+    func contactsFollowTheLead() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        func create(_ name: String, _ email: String) async throws -> LeadsV1.Lead {
+            try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: name, emails: [email])), options: admin)
+        }
+        func refused(_ email: String) async -> Bool {
+            let error = await #expect(throws: RPCError.self) { _ = try await create("Twin", email) }
+            return error?.code == .alreadyExists
+        }
+        let ana = try await create("Ana", "ana@x.com")
+        #expect(await refused("ana@x.com"))
+        let edited = try await leads.updateLead(LeadsV1.UpdateLeadRequest(
+            id: ana.id, version: ana.version, lead: LeadsV1.LeadInput(emails: ["ana.perez@x.com"]), updateMask: ["emails"]), options: admin)
+        #expect(await refused("ana.perez@x.com"))
+        let reuse = try await create("Other Ana", "ana@x.com")  // the old address is free again
+        #expect(reuse.id != ana.id)
+
+        // A merged-away lead is not reported; the lead it lives on in is.
+        _ = try await leads.mergeLeads(LeadsV1.MergeLeadsRequest(
+            keepId: edited.id, keepVersion: edited.version, mergeId: reuse.id, mergeVersion: reuse.version), options: admin)
+        let found = try await leads.findDuplicates(LeadsV1.FindDuplicatesRequest(emails: ["ana@x.com", "ana.perez@x.com"]), options: admin)
+        #expect(Set(found.matches.map(\.leadId)) == [edited.id])
+
+        let bea = try await create("Bea", "bea@x.com")
+        _ = try await leads.deleteLead(LeadsV1.LeadActionRequest(id: bea.id, version: bea.version), options: admin)
+        #expect(try await create("Bea again", "bea@x.com").fullName == "Bea again")
+        await service.stop()
+    }
+
+    @Test("a configuration changed after it was last read is the one a new lead is checked against")
+    func configurationChangedMeanwhile() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        let config = LeadsV1.LeadConfig.Client(service.client)
+        func create(vat: String) async throws -> LeadsV1.Lead {
+            try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(
+                fullName: "Ana", customFields: [LeadsV1.CustomFieldValue(key: "vat", value: .text(vat))])), options: admin)
+        }
+        // The first create reads the configuration, which has no "vat" field yet.
+        let unknown = await #expect(throws: RPCError.self) { _ = try await create(vat: "ESB12345678") }
+        #expect(unknown?.violations.map(\.field) == ["lead.custom_fields.vat"])
+        let field = try await config.saveCustomField(LeadsV1.SaveCustomFieldRequest(field: LeadsV1.CustomFieldDefinition(
+            key: "vat", label: "VAT number", type: .text, pattern: "^[A-Z]{2}[A-Z0-9]{8,12}$", active: true)), options: admin)
+        // Checked first against the configuration as last read (without the field), then again
+        // in the writer against the committed one: the field is known, and its pattern applies.
+        #expect(try await create(vat: "ESB12345678").customFields.map(\.key) == ["vat"])
+        _ = try await config.saveCustomField(LeadsV1.SaveCustomFieldRequest(field: LeadsV1.CustomFieldDefinition(
+            id: field.id, key: "vat", label: "VAT number", type: .text, pattern: "^[A-Z]{2}[0-9]{9}$", active: true, version: field.version)), options: admin)
+        let pattern = await #expect(throws: RPCError.self) { _ = try await create(vat: "ESB12345678") }
+        #expect(pattern?.violations.map(\.field) == ["lead.custom_fields.vat"])
+        #expect(try await leads.listLeads(LeadsV1.ListLeadsRequest(), options: admin).totalCount == 1)
+        await service.stop()
+    }
+
+    @Test("migration v8 keeps every contact of a database written before it, in a table keyed by contact")
+    func contactsMigration() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v8-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("leads.sqlite").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            let pool = try DatabasePool(path: path)
+            try LeadsDatabase.migrator.migrate(pool, upTo: "v7: one index for the campaign, region and state views")
+            try pool.write { db in
+                var lead = LeadRecord()
+                lead.fullName = "Ana"
+                lead.emails = ["ana@x.com"]
+                lead.phones = ["+34600111222"]
+                _ = try LeadStore.insert(db, NewLead(lead), action: "created", actorID: 1)
+            }
+            try pool.close()
+        }
+        let database = try LeadsDatabase(path: path)
+        defer { try? database.close() }
+        try database.pool.read { db in
+            #expect(try LeadStore.firstDuplicate(db, emails: [], phones: ["+34600111222"])?.leadID == 1)
+            #expect(try LeadStore.firstDuplicate(db, emails: ["ana@x.com"], phones: [])?.kind == "email")
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'lead_contact'") ?? ""
+            #expect(sql.contains("WITHOUT ROWID"))
+        }
+    }
+}
