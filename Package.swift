@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
         .testTarget(name: "CRMDomainTests", dependencies: ["CRMDomain"]),
-        .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC"]),
+        .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LeadsServiceTests",
             dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", .product(name: "GRDB", package: "GRDB.swift")]),

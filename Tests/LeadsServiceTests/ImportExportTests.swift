@@ -110,6 +110,26 @@ struct ImportExportServiceTests {
         await service.stop()
     }
 
+    @Test("a file of thousands of rows, checked in parallel parts, is stored and reported in row order")
+    func importManyRows() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        var csv = "full_name,emails,priority\n"
+        for i in 1...4_000 {
+            // Every 1,000th row has a bad priority; row 3,500 repeats row 10's e-mail.
+            csv += "Lead \(i),\(i == 3_500 ? "lead10" : "lead\(i)")@x.com,\(i % 1_000 == 0 ? "99" : "5")\n"
+        }
+        let result = try await importing(csv, leads, admin, first: 1)
+        #expect(result.rowsRead == 4_000 && result.created == 3_995 && result.failed == 4 && result.duplicates == 1)
+        #expect(result.errors.map(\.row) == [1_000, 2_000, 3_000, 3_500, 4_000])
+        #expect(result.errors[3].message == "has the same email as row 10 (lead10@x.com)")
+        #expect(result.createdIds == result.createdIds.sorted() && Set(result.createdIds).count == 3_995)
+        let last = try await leads.getLead(LeadsV1.GetLeadRequest(id: result.createdIds.last!), options: admin)
+        #expect(last.fullName == "Lead 3999" && last.imported)
+        await service.stop()
+    }
+
     @Test("an export streams the filtered list as CSV that imports again")
     func export() async throws {
         let service = try await TestLeadsService.start()

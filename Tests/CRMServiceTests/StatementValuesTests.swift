@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Testing
+@testable import CRMService
+
+@Suite("Statements bound through SQLite's C API")
+struct StatementValuesTests {
+    @Test("every kind of value is stored as it was given, a NUL inside text included, and a statement is reused")
+    func values() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b, c, d, e)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, ?)")
+            try insert.execute(values: [Int64.min.databaseValue, 2.5.databaseValue, "zero\u{0}byte ñ".databaseValue, Data([0, 1, 255]).databaseValue, .null])
+            try insert.execute(values: [7.databaseValue, DatabaseValue.null, "".databaseValue, Data().databaseValue, "é".databaseValue])
+            let rows = try Row.fetchAll(db, sql: "SELECT a, b, c, d, e FROM t ORDER BY rowid")
+            #expect(rows[0]["a"] as Int64 == .min)
+            #expect(rows[0]["b"] as Double == 2.5)
+            // Every byte is stored (GRDB itself reads text only up to a NUL).
+            #expect(try Data.fetchOne(db, sql: "SELECT CAST(c AS BLOB) FROM t WHERE rowid = 1") == Data("zero\u{0}byte ñ".utf8))
+            #expect(rows[0]["d"] as Data == Data([0, 1, 255]))
+            #expect(rows[0]["e"] as DatabaseValue == .null)
+            #expect(rows[1]["a"] as Int64 == 7)
+            #expect(rows[1]["b"] as DatabaseValue == .null)
+            #expect(rows[1]["c"] as String == "")
+            #expect(rows[1]["e"] as String == "é")
+            let select = try db.cachedStatement(sql: "SELECT rowid FROM t WHERE c = ?")
+            #expect(try select.fetchInt64(values: ["".databaseValue]) == 2)
+            #expect(try select.fetchInt64(values: ["zero\u{0}byte ñ".databaseValue]) == 1)
+            #expect(try select.fetchInt64(values: ["none".databaseValue]) == nil)
+        }
+    }
+
+    @Test("too few or too many values are an error, and nothing is written")
+    func wrongCount() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b) VALUES (?, ?)")
+            #expect(throws: DatabaseError.self) { try insert.execute(values: [1.databaseValue]) }
+            #expect(throws: DatabaseError.self) { try insert.execute(values: [1.databaseValue, 2.databaseValue, 3.databaseValue]) }
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") == 0)
+        }
+    }
+}
