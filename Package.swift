@@ -81,6 +81,7 @@ let package = Package(
                 "CRMRPC",
                 "CRMService",
                 "CRMWire",
+                "CRMWireFormat",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -69,6 +69,23 @@ struct LeadWritePathTests {
         await service.stop()
     }
 
+    @Test("a new lead's event, encoded before its id is known, decodes as the event of the stored lead")
+    func createdEvent() throws {
+        var lead = LeadRecord()
+        lead.fullName = "Ana Pérez"
+        lead.emails = ["ana@x.com", "ana@y.com"]
+        lead.customFields = ["cups": .text("ES0021000000000000AA"), "kwh": .integer(4_200)]
+        lead.targetAmount = LeadRecord.Money(amountMinor: 120_050, currency: "EUR")
+        lead.priority = 7
+        lead.createdAt = 1_700_000_000_000
+        for id: Int64 in [1, 300, 1 << 40] {
+            var stored = lead
+            stored.id = id
+            let payload = try CreatedLeadEvent(lead, actor: 9, at: lead.createdAt).payload(id: id)
+            #expect(try LeadsV1.LeadEvent(serializedBytes: payload) == .leadChanged(.created, stored, actor: 9, at: lead.createdAt))
+        }
+    }
+
     @Test("migration v8 keeps every contact of a database written before it, in a table keyed by contact")
     func contactsMigration() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v8-\(UUID().uuidString)")

@@ -48,6 +48,7 @@ extension LeadsHandler {
         struct Row: Sendable {
             var number: Int
             var lead: NewLead?
+            var event: CreatedLeadEvent?
             var errors: [LeadImport.RowError]
             /// "email:x" and "phone:y" for the file's own duplicates.
             var contactKeys: [String]
@@ -88,10 +89,14 @@ extension LeadsHandler {
                 let number = record.number - headerNumber - 1 + firstRow
                 switch plan.lead(row: number, fields: record.fields, header: columns) {
                 case .errors(let errors):
-                    return PreparedImport.Row(number: number, lead: nil, errors: errors, contactKeys: [])
+                    return PreparedImport.Row(number: number, lead: nil, event: nil, errors: errors, contactKeys: [])
                 case .lead(let lead):
                     let keys = lead.emails.map { "email:" + $0 } + lead.phones.map { "phone:" + $0 }
-                    return PreparedImport.Row(number: number, lead: NewLead(lead), errors: [], contactKeys: keys)
+                    guard let event = try? CreatedLeadEvent(lead, actor: caller.userID, at: now) else {
+                        let error = LeadImport.RowError(row: number, column: "", message: "cannot be encoded for the event feed")
+                        return PreparedImport.Row(number: number, lead: nil, event: nil, errors: [error], contactKeys: [])
+                    }
+                    return PreparedImport.Row(number: number, lead: NewLead(lead), event: event, errors: [], contactKeys: keys)
                 }
             }
         }
@@ -118,7 +123,7 @@ extension LeadsHandler {
             var seen: [String: Int] = [:]  // "email:x" / "phone:y" -> the row that has it
             seen.reserveCapacity(prepared.rows.count * 2)
             for row in prepared.rows {
-                guard let new = row.lead else {
+                guard let new = row.lead, let event = row.event else {
                     reject(row.errors)
                     continue
                 }
@@ -143,7 +148,7 @@ extension LeadsHandler {
                 response.created += 1
                 if request.dryRun { continue }
                 let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))
-                try appendEvent(db, .leadChanged(.created, saved, actor: caller.userID, at: now))
+                try event.append(db, id: saved.id)
                 _ = try applyRules(db, saved, rules: rules, now: now)
                 response.createdIds.append(saved.id)
             }
