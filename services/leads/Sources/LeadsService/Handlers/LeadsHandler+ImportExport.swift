@@ -50,8 +50,8 @@ extension LeadsHandler {
             var lead: NewLead?
             var event: CreatedLeadEvent?
             var errors: [LeadImport.RowError]
-            /// "email:x" and "phone:y" for the file's own duplicates.
-            var contactKeys: [String]
+            /// For the file's own duplicates.
+            var contacts: [LeadStore.Contact]
         }
 
         var plan: LeadImport
@@ -89,14 +89,13 @@ extension LeadsHandler {
                 let number = record.number - headerNumber - 1 + firstRow
                 switch plan.lead(row: number, fields: record.fields, header: columns) {
                 case .errors(let errors):
-                    return PreparedImport.Row(number: number, lead: nil, event: nil, errors: errors, contactKeys: [])
+                    return PreparedImport.Row(number: number, lead: nil, event: nil, errors: errors, contacts: [])
                 case .lead(let lead):
-                    let keys = lead.emails.map { "email:" + $0 } + lead.phones.map { "phone:" + $0 }
                     guard let event = try? CreatedLeadEvent(lead, actor: caller.userID, at: now) else {
                         let error = LeadImport.RowError(row: number, column: "", message: "cannot be encoded for the event feed")
-                        return PreparedImport.Row(number: number, lead: nil, event: nil, errors: [error], contactKeys: [])
+                        return PreparedImport.Row(number: number, lead: nil, event: nil, errors: [error], contacts: [])
                     }
-                    return PreparedImport.Row(number: number, lead: NewLead(lead), event: event, errors: [], contactKeys: keys)
+                    return PreparedImport.Row(number: number, lead: NewLead(lead), event: event, errors: [], contacts: LeadStore.contacts(emails: lead.emails, phones: lead.phones))
                 }
             }
         }
@@ -120,7 +119,7 @@ extension LeadsHandler {
                 }
             }
             let rules = try AssignmentStore.rules(db)
-            var seen: [String: Int] = [:]  // "email:x" / "phone:y" -> the row that has it
+            var seen: [LeadStore.Contact: Int] = [:]  // contact -> the row that has it
             seen.reserveCapacity(prepared.rows.count * 2)
             for row in prepared.rows {
                 guard let new = row.lead, let event = row.event else {
@@ -133,10 +132,9 @@ extension LeadsHandler {
                     continue
                 }
                 if !request.allowDuplicates {
-                    if let key = row.contactKeys.first(where: { seen[$0] != nil }) {
-                        let kind = key.hasPrefix("email:") ? "email" : "phone"
-                        let value = key.dropFirst(kind.count + 1)
-                        reject([.init(row: row.number, column: plan.header(of: kind + "s"), message: "has the same \(kind) as row \(seen[key]!) (\(value))")], duplicate: true)
+                    if let contact = row.contacts.first(where: { seen[$0] != nil }) {
+                        reject([.init(row: row.number, column: plan.header(of: contact.kind + "s"),
+                                      message: "has the same \(contact.kind) as row \(seen[contact]!) (\(contact.value))")], duplicate: true)
                         continue
                     }
                     if let match = try LeadStore.firstDuplicate(db, emails: lead.emails, phones: lead.phones) {
@@ -144,7 +142,7 @@ extension LeadsHandler {
                         continue
                     }
                 }
-                for key in row.contactKeys where seen[key] == nil { seen[key] = row.number }
+                for contact in row.contacts where seen[contact] == nil { seen[contact] = row.number }
                 response.created += 1
                 if request.dryRun { continue }
                 let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))

@@ -98,16 +98,18 @@ enum LeadStore {
     private static func indexContacts(_ db: Database, _ lead: LeadRecord) throws {
         guard lead.mergedIntoID == 0 else { return }
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (kind, value, lead_id) VALUES (?, ?, ?)")
-        for email in lead.emails { try insert.execute(values: ["email".databaseValue, email.databaseValue, lead.id.databaseValue]) }
-        for phone in lead.phones { try insert.execute(values: ["phone".databaseValue, phone.databaseValue, lead.id.databaseValue]) }
+        for contact in contacts(emails: lead.emails, phones: lead.phones) {
+            try insert.execute(values: [contact.kind.databaseValue, contact.value.databaseValue, lead.id.databaseValue])
+        }
     }
 
     /// Removes what `indexContacts` wrote for the lead as it was stored. The table is keyed by
     /// contact only (one B-tree per row, which an import feels), so the rows go by their keys.
     private static func unindexContacts(_ db: Database, _ lead: LeadRecord) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM lead_contact WHERE kind = ? AND value = ? AND lead_id = ?")
-        for email in lead.emails { try delete.execute(arguments: ["email", email, lead.id]) }
-        for phone in lead.phones { try delete.execute(arguments: ["phone", phone, lead.id]) }
+        for contact in contacts(emails: lead.emails, phones: lead.phones) {
+            try delete.execute(values: [contact.kind.databaseValue, contact.value.databaseValue, lead.id.databaseValue])
+        }
     }
 
     /// Leads other than `excluding` with one of these normalised e-mails or phones.
@@ -127,13 +129,23 @@ enum LeadStore {
     /// The first of `duplicates`, read with one lookup per contact and no more.
     static func firstDuplicate(_ db: Database, emails: [String], phones: [String]) throws -> (leadID: Int64, kind: String, value: String)? {
         let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT 1")
-        for email in emails {
-            if let leadID = try select.fetchInt64(values: ["email".databaseValue, email.databaseValue]) { return (leadID, "email", email) }
-        }
-        for phone in phones {
-            if let leadID = try select.fetchInt64(values: ["phone".databaseValue, phone.databaseValue]) { return (leadID, "phone", phone) }
+        for contact in contacts(emails: emails, phones: phones) {
+            if let leadID = try select.fetchInt64(values: [contact.kind.databaseValue, contact.value.databaseValue]) {
+                return (leadID, contact.kind, contact.value)
+            }
         }
         return nil
+    }
+
+    /// One e-mail or phone of a lead, as the contact table keys it.
+    struct Contact: Hashable, Sendable {
+        var kind: String  // "email" or "phone"
+        var value: String
+    }
+
+    /// The e-mails, then the phones, as contacts.
+    static func contacts(emails: [String], phones: [String]) -> [Contact] {
+        emails.map { Contact(kind: "email", value: $0) } + phones.map { Contact(kind: "phone", value: $0) }
     }
 
     // MARK: notes, history, read marks
