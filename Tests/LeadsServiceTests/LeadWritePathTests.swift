@@ -86,6 +86,20 @@ struct LeadWritePathTests {
         }
     }
 
+    @Test("commits are synced to disk before a call is answered: the writer runs with synchronous = FULL, also when reopened")
+    func writerIsDurable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("leads.sqlite").path
+        for _ in 0..<2 {  // a new database, then the same one opened again
+            let database = try LeadsDatabase(path: path)
+            // GRDB sets NORMAL when it turns WAL on; 2 is FULL.
+            #expect(try database.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+            #expect(try database.pool.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+            try database.close()
+        }
+    }
+
     @Test("migration v8 keeps every contact of a database written before it, in a table keyed by contact")
     func contactsMigration() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v8-\(UUID().uuidString)")

@@ -16,10 +16,7 @@ public final class LeadsDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = "crm-leads"
-        // Durable: a call is answered only once its commit is on disk. Group commit (see
-        // `write`) is what keeps that fast.
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // A page cache big enough for a chunk of an import (SQLite's default is 2 MB, which
             // spills and re-reads pages), and reads through mmap so that readers share the OS cache.
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -29,6 +26,10 @@ public final class LeadsDatabase: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Durable: a call is answered only once its commit is on disk. Set here, after the pool
+        // exists, because GRDB turns WAL on with `synchronous = NORMAL` after `prepareDatabase`
+        // has run. Group commit (see `write`) is what keeps durable writes fast.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
         commits = GroupCommit(pool)
     }
