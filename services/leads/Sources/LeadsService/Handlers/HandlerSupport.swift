@@ -56,24 +56,6 @@ struct Environment: Sendable {
         try await NIOThreadPool.singleton.runIfActive(work)
     }
 
-    /// Maps the indices `0..<count` in parts that run side by side on the blocking pool (one per
-    /// core, none smaller than `minimumPart`), and joins the parts' results in order.
-    func offloadInParts<T: Sendable>(
-        _ count: Int, minimumPart: Int = 1_000, _ work: @escaping @Sendable (Range<Int>) -> [T]
-    ) async throws -> [T] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / minimumPart))
-        let size = (count + parts - 1) / max(parts, 1)
-        return try await withThrowingTaskGroup(of: (Int, [T]).self) { group in
-            for part in 0..<parts {
-                let range = min(part * size, count)..<min((part + 1) * size, count)
-                group.addTask { (part, try await offload { work(range) }) }
-            }
-            var results = [[T]](repeating: [], count: parts)
-            for try await (part, result) in group { results[part] = result }
-            return results.flatMap { $0 }
-        }
-    }
-
     /// Runs a mutation in one transaction. With an idempotency key, a retried call returns the
     /// first answer and changes nothing: the answer is stored in the same transaction.
     func mutate<Response: WireMessage>(

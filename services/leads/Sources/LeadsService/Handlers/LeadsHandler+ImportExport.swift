@@ -1,16 +1,20 @@
 import CRMAPI
 import CRMDomain
 import CRMRPC
+import CRMService
 import CRMWire
 import GRDB
 
-// CSV import and export. Rows are parsed and checked off the writer (on the blocking pool); one
-// transaction stores a whole chunk, so a retried chunk with its idempotency key creates nothing
-// twice.
+// CSV import and export. Rows are parsed and checked off the writer (on the blocking pool), in
+// parts that the writer stores as they are ready; one transaction stores a whole chunk, so a
+// retried chunk with its idempotency key creates nothing twice.
 extension LeadsHandler {
     static let maxImportBytes = 3 * 1024 * 1024
     /// The most row errors one answer lists (counts are always complete).
     static let maxReportedRowErrors = 1_000
+    /// Rows checked together on the blocking pool: small enough that the writer starts soon,
+    /// large enough that handing a part over costs nothing next to checking it.
+    static let importPartRows = 1_000
 
     func importLeads(_ request: LeadsV1.ImportLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ImportLeadsResponse {
         try await env.run {
@@ -43,7 +47,7 @@ extension LeadsHandler {
         }
     }
 
-    /// Rows of a file, parsed, checked and encoded for the writer.
+    /// Rows of a file, parsed, and being checked and encoded for the writer.
     private struct PreparedImport: Sendable {
         struct Row: Sendable {
             var number: Int
@@ -55,15 +59,17 @@ extension LeadsHandler {
         }
 
         var plan: LeadImport
-        var rows: [Row]
+        var rowCount: Int
+        var rows: PartsInProgress<Row>
     }
 
     /// Raised in the writer when the configuration the rows were checked against is no longer
     /// the committed one.
     private struct ConfigurationChanged: Error {}
 
-    /// Parses and checks a file's rows: CPU work, on the blocking pool (off the event loops, the
-    /// cooperative pool and the writer), the rows checked in parallel parts.
+    /// Parses a file and starts checking its rows: CPU work, on the blocking pool (off the event
+    /// loops, the cooperative pool and the writer), in parts of rows that the writer takes in
+    /// order as each is ready.
     private func prepareImport(
         _ request: LeadsV1.ImportLeadsRequest, caller: Caller, configuration: LeadConfiguration, userIDs: [String: Int64], now: Int64
     ) async throws -> PreparedImport {
@@ -84,7 +90,7 @@ extension LeadsHandler {
         }
         let (plan, headerNumber, columns, records) = try parsed.get()
         let firstRow = Int(max(request.firstRowNumber, 1))
-        let rows = try await env.offloadInParts(records.count) { range in
+        let rows = PartsInProgress(count: records.count, partSize: Self.importPartRows) { range in
             records[range].map { record -> PreparedImport.Row in
                 let number = record.number - headerNumber - 1 + firstRow
                 switch plan.lead(row: number, fields: record.fields, header: columns) {
@@ -99,7 +105,7 @@ extension LeadsHandler {
                 }
             }
         }
-        return PreparedImport(plan: plan, rows: rows)
+        return PreparedImport(plan: plan, rowCount: records.count, rows: rows)
     }
 
     /// Stores the good rows of a prepared file in one transaction (with the call's idempotency
@@ -111,7 +117,7 @@ extension LeadsHandler {
         return try await env.mutate(context, caller: caller) { db -> LeadsV1.ImportLeadsResponse in
             guard try env.database.configuration.snapshot(db).generation == generation else { throw ConfigurationChanged() }
             let plan = prepared.plan
-            var response = LeadsV1.ImportLeadsResponse(rowsRead: Int32(prepared.rows.count))
+            var response = LeadsV1.ImportLeadsResponse(rowsRead: Int32(prepared.rowCount))
             func reject(_ errors: [LeadImport.RowError], duplicate: Bool = false) {
                 if duplicate { response.duplicates += 1 } else { response.failed += 1 }
                 for e in errors where response.errors.count < Self.maxReportedRowErrors {
@@ -120,31 +126,29 @@ extension LeadsHandler {
             }
             let rules = try AssignmentStore.rules(db)
             var seen: [LeadStore.Contact: Int] = [:]  // contact -> the row that has it
-            seen.reserveCapacity(prepared.rows.count * 2)
-            for row in prepared.rows {
+            seen.reserveCapacity(prepared.rowCount * 2)
+            // Waits for each part of the rows as it comes to it: the writer stores one part while
+            // the blocking pool checks the next.
+            try prepared.rows.forEach { row in
                 guard let new = row.lead, let event = row.event else {
-                    reject(row.errors)
-                    continue
+                    return reject(row.errors)
                 }
                 let lead = new.record
                 if lead.ownerID != caller.userID && !knownUsers.contains(lead.ownerID) {
-                    reject([.init(row: row.number, column: plan.header(of: "owner_id"), message: "names no user (\(lead.ownerID))")])
-                    continue
+                    return reject([.init(row: row.number, column: plan.header(of: "owner_id"), message: "names no user (\(lead.ownerID))")])
                 }
                 if !request.allowDuplicates {
                     if let contact = row.contacts.first(where: { seen[$0] != nil }) {
-                        reject([.init(row: row.number, column: plan.header(of: contact.kind + "s"),
-                                      message: "has the same \(contact.kind) as row \(seen[contact]!) (\(contact.value))")], duplicate: true)
-                        continue
+                        return reject([.init(row: row.number, column: plan.header(of: contact.kind + "s"),
+                                             message: "has the same \(contact.kind) as row \(seen[contact]!) (\(contact.value))")], duplicate: true)
                     }
                     if let match = try LeadStore.firstDuplicate(db, emails: lead.emails, phones: lead.phones) {
-                        reject([.init(row: row.number, column: plan.header(of: match.kind + "s"), message: "has the same \(match.kind) as lead \(match.leadID) (\(match.value))")], duplicate: true)
-                        continue
+                        return reject([.init(row: row.number, column: plan.header(of: match.kind + "s"), message: "has the same \(match.kind) as lead \(match.leadID) (\(match.value))")], duplicate: true)
                     }
                 }
                 for contact in row.contacts where seen[contact] == nil { seen[contact] = row.number }
                 response.created += 1
-                if request.dryRun { continue }
+                if request.dryRun { return }
                 let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))
                 try event.append(db, id: saved.id)
                 _ = try applyRules(db, saved, rules: rules, now: now)
