@@ -7,6 +7,7 @@ import NIOPosix
 public final class PartsInProgress<Element: Sendable>: @unchecked Sendable {
     /// The parts of `0..<count`, in order.
     public let ranges: [Range<Int>]
+    private let pool: NIOThreadPool
     // Guarded by `condition`: each part's results once done (nil again once taken).
     private let condition = NSCondition()
     private var done: [Result<[Element], any Error>?]
@@ -15,6 +16,7 @@ public final class PartsInProgress<Element: Sendable>: @unchecked Sendable {
     /// smaller). The pool runs parts in order, as many at a time as it has threads.
     public init(count: Int, partSize: Int, pool: NIOThreadPool = .singleton, _ work: @escaping @Sendable (Range<Int>) -> [Element]) {
         precondition(partSize > 0, "a part holds at least one index")
+        self.pool = pool
         ranges = stride(from: 0, to: count, by: partSize).map { $0..<min($0 + partSize, count) }
         done = Array(repeating: nil, count: ranges.count)
         for (index, range) in ranges.enumerated() {
@@ -30,7 +32,11 @@ public final class PartsInProgress<Element: Sendable>: @unchecked Sendable {
     /// never an event loop or the cooperative pool.
     public func forEach(_ body: (Element) throws -> Void) throws {
         for index in ranges.indices {
-            for element in try take(index) { try body(element) }
+            let part = try take(index)
+            for element in part { try body(element) }
+            // Freeing a part (the strings and arrays of its elements) is work the consumer need
+            // not wait for: the pool drops the last reference.
+            pool.submit { _ in withExtendedLifetime(part) {} }
         }
     }
 

@@ -42,4 +42,19 @@ struct StatementValuesTests {
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") == 0)
         }
     }
+
+    @Test("a refused row is a DatabaseError with SQLite's extended code and message, and the statement runs again after it")
+    func constraintError() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL UNIQUE)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b) VALUES (?, ?)")
+            try insert.execute(values: [1.databaseValue, "x".databaseValue])
+            let error = #expect(throws: DatabaseError.self) { try insert.execute(values: [2.databaseValue, "x".databaseValue]) }
+            #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE)
+            #expect(error?.message?.contains("t.b") == true)
+            try insert.execute(values: [3.databaseValue, "y".databaseValue])
+            #expect(try Int.fetchAll(db, sql: "SELECT a FROM t ORDER BY a") == [1, 3])
+        }
+    }
 }

@@ -2,27 +2,38 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-// Hot statements (an import's million inserts) bind their values straight through SQLite's C
+// Hot statements (an import's million inserts, every create) run straight through SQLite's C
 // API: GRDB's `StatementArguments` boxes every value as an existential and validates the
-// bindings on each call, which costs more than SQLite's own work on such a row.
+// bindings on each call, and its bookkeeping around each step (queue checks, transaction and
+// observation tracking) costs more than SQLite's own work on such a row. That bookkeeping is
+// for statements that begin or end transactions and for observers, so these are for plain
+// INSERT, UPDATE, DELETE and SELECT inside a transaction, on a database nothing observes, and a
+// statement run this way is run only this way.
 extension Statement {
     /// Executes the statement once with `values` bound to its parameters in order.
     public func execute(values: [DatabaseValue]) throws {
         try bind(values)
-        try execute()
+        defer { sqlite3_reset(sqliteStatement) }
+        var code = sqlite3_step(sqliteStatement)
+        while code == SQLITE_ROW { code = sqlite3_step(sqliteStatement) }
+        guard code == SQLITE_DONE else { throw failure(code) }
     }
 
     /// The first column of the first row the statement returns with `values` bound, if any.
     public func fetchInt64(values: [DatabaseValue]) throws -> Int64? {
         try bind(values)
-        return try Int64.fetchOne(self)
+        defer { sqlite3_reset(sqliteStatement) }
+        switch sqlite3_step(sqliteStatement) {
+        case SQLITE_ROW: return sqlite3_column_type(sqliteStatement, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(sqliteStatement, 0)
+        case SQLITE_DONE: return nil
+        case let code: throw failure(code)
+        }
     }
 
-    /// Binds `values`; `execute()` and the fetches without arguments then use them.
+    /// Binds `values` in place of whatever was bound before.
     private func bind(_ values: [DatabaseValue]) throws {
-        // Resets the statement and clears its bindings, and tells GRDB that what is bound is
-        // what the statement runs with (so its next execution does not bind again).
-        setUncheckedArguments(StatementArguments())
+        sqlite3_reset(sqliteStatement)
+        sqlite3_clear_bindings(sqliteStatement)
         guard values.count == Int(sqlite3_bind_parameter_count(sqliteStatement)) else {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "\(values.count) values for \(sqlite3_bind_parameter_count(sqliteStatement)) parameters", sql: sql)
         }
@@ -43,6 +54,15 @@ extension Statement {
             }
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot bind value \(i + 1)", sql: sql) }
         }
+    }
+
+    /// The error SQLite reports for a failed step, as GRDB would throw it.
+    private func failure(_ code: CInt) -> DatabaseError {
+        let connection = sqlite3_db_handle(sqliteStatement)
+        // The extended code (SQLITE_CONSTRAINT_UNIQUE, say) is what GRDB reports too.
+        let extended = connection.map { sqlite3_extended_errcode($0) } ?? code
+        let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        return DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: sql)
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the value before the call returns.
