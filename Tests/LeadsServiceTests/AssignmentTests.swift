@@ -96,4 +96,43 @@ struct AssignmentTests {
         #expect(Set(bad?.violations.map(\.field) ?? []) == ["rule.name", "rule.position", "rule.unit_id"])
         await service.stop()
     }
+
+    @Test("rules are read once per change: an edited, deactivated or deleted rule applies from the next lead; round-robin does not count as a change")
+    func rulesFollowChanges() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let directory = service.directory
+        let iberia = try await directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "Iberia", kind: .team, active: true)), options: admin)
+        let north = try await directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "North", kind: .team, active: true)), options: admin)
+        _ = try await service.user("ana", role: .agent, unit: iberia.id, admin: admin)
+        _ = try await service.user("bob", role: .agent, unit: iberia.id, admin: admin)
+        let leads = service.leadsClient
+        func unitOfNewLead(_ name: String) async throws -> Int64 {
+            try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: name, country: "ES")), options: admin).assignedUnitId
+        }
+        func generation() async throws -> Int64? {
+            try await service.leads.database.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM config_generation") }
+        }
+        var rule = try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: LeadsV1.AssignmentRule(
+            name: "Spain", position: 1, condition: LeadsV1.RuleCondition(countries: ["ES"]), unitId: iberia.id, roundRobin: true, active: true)), options: admin)
+        #expect(try await unitOfNewLead("One") == iberia.id)
+        let before = try await generation()
+        #expect(try await unitOfNewLead("Two") == iberia.id)  // moves the round-robin cursor only
+        #expect(try await generation() == before)
+
+        rule.unitId = north.id
+        rule.roundRobin = false
+        rule = try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: rule), options: admin)
+        #expect(try await generation() != before)
+        #expect(try await unitOfNewLead("Three") == north.id)
+        rule.active = false
+        rule = try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: rule), options: admin)
+        #expect(try await unitOfNewLead("Four") == 0)
+        rule.active = true
+        rule = try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: rule), options: admin)
+        #expect(try await unitOfNewLead("Five") == north.id)
+        _ = try await leads.deleteAssignmentRule(LeadsV1.DeleteAssignmentRuleRequest(id: rule.id, version: rule.version), options: admin)
+        #expect(try await unitOfNewLead("Six") == 0)
+        await service.stop()
+    }
 }

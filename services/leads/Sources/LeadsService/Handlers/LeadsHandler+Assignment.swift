@@ -78,13 +78,8 @@ extension LeadsHandler {
         return updated
     }
 
-    /// Tries the active rules in order on a new lead; the first that matches assigns it.
-    func applyRules(_ db: Database, _ lead: LeadRecord, now: Int64) throws -> LeadRecord {
-        guard lead.assignedUnitID == 0 && lead.assignedUserID == 0 else { return lead }
-        return try applyRules(db, lead, rules: AssignmentStore.rules(db), now: now)
-    }
-
-    /// `applyRules` with the rules read once for many leads (an import).
+    /// Tries the active rules in order on a new lead; the first that matches assigns it. The
+    /// rules are those of the configuration snapshot the write already holds.
     func applyRules(_ db: Database, _ lead: LeadRecord, rules: [AssignmentRuleRecord], now: Int64) throws -> LeadRecord {
         guard lead.assignedUnitID == 0 && lead.assignedUserID == 0 else { return lead }
         for rule in rules where rule.active && rule.condition.matches(lead) {

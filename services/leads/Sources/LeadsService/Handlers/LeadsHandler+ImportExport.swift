@@ -115,7 +115,8 @@ extension LeadsHandler {
     ) async throws -> LeadsV1.ImportLeadsResponse {
         let reason = request.fileName.isEmpty ? "row " : "\(request.fileName), row "
         return try await env.mutate(context, caller: caller) { db -> LeadsV1.ImportLeadsResponse in
-            guard try env.database.configuration.snapshot(db).generation == generation else { throw ConfigurationChanged() }
+            let current = try env.database.configuration.snapshot(db)
+            guard current.generation == generation else { throw ConfigurationChanged() }
             let plan = prepared.plan
             var response = LeadsV1.ImportLeadsResponse(rowsRead: Int32(prepared.rowCount))
             func reject(_ errors: [LeadImport.RowError], duplicate: Bool = false) {
@@ -124,7 +125,6 @@ extension LeadsHandler {
                     response.errors.append(LeadsV1.RowError(row: Int32(e.row), column: e.column, message: e.message))
                 }
             }
-            let rules = try AssignmentStore.rules(db)
             var seen: [LeadStore.Contact: Int] = [:]  // contact -> the row that has it
             seen.reserveCapacity(prepared.rowCount * 2)
             // Waits for each part of the rows as it comes to it: the writer stores one part while
@@ -151,7 +151,7 @@ extension LeadsHandler {
                 if request.dryRun { return }
                 let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))
                 try event.append(db, id: saved.id)
-                _ = try applyRules(db, saved, rules: rules, now: now)
+                _ = try applyRules(db, saved, rules: current.rules, now: now)
                 response.createdIds.append(saved.id)
             }
             return response

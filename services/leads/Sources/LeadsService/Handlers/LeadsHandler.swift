@@ -86,7 +86,7 @@ struct LeadsHandler: RPCService {
                 }
                 let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
                 try event.append(db, id: saved.id)
-                return try applyRules(db, saved, now: now)
+                return try applyRules(db, saved, rules: current.rules, now: now)
             } answer: { $0.wire(now: now, unread: false) }
             notifier.signal()
             return lead

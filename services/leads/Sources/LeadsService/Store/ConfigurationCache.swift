@@ -1,15 +1,17 @@
 import GRDB
 import Synchronization
 
-/// The lead configuration, read once and reused until it changes. Every write to a
-/// configuration table sets `config_generation` to a fresh random value (triggers, migration
-/// v5), so a changed generation means "read it again", and a generation of a rolled-back change
-/// is never seen again.
+/// The lead configuration and the assignment rules, read once and reused until they change.
+/// Every write to a configuration table or a rule sets `config_generation` to a fresh random
+/// value (triggers, migrations v5 and v9), so a changed generation means "read it again", and a
+/// generation of a rolled-back change is never seen again.
 final class ConfigurationCache: Sendable {
-    /// A configuration and the generation it was read at.
+    /// A configuration and the assignment rules, and the generation they were read at.
     struct Snapshot: Sendable {
         let generation: Int64
         let configuration: LeadConfiguration
+        /// In the order they are tried.
+        let rules: [AssignmentRuleRecord]
     }
 
     private let cached = Mutex<Snapshot?>(nil)
@@ -23,7 +25,7 @@ final class ConfigurationCache: Sendable {
     func snapshot(_ db: Database) throws -> Snapshot {
         let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM config_generation")) ?? 0
         if let hit = cached.withLock({ $0 }), hit.generation == generation { return hit }
-        let snapshot = Snapshot(generation: generation, configuration: try ConfigStore.load(db))
+        let snapshot = Snapshot(generation: generation, configuration: try ConfigStore.load(db), rules: try AssignmentStore.rules(db))
         cached.withLock { $0 = snapshot }
         return snapshot
     }
@@ -31,6 +33,18 @@ final class ConfigurationCache: Sendable {
     /// The configuration last read, which may since have changed: for work done before a write
     /// that the write checks again (by generation) before it relies on it.
     var latest: Snapshot? { cached.withLock { $0 } }
+
+    /// A rule's changes move the generation too, but not its round-robin cursor
+    /// (`last_user_id`), which moves with every lead the rule assigns.
+    static func watchAssignmentRules(_ db: Database) throws {
+        let columns = "name, position, condition, unit_id, user_id, round_robin, active, version"
+        for (event, on) in [("insert", "INSERT"), ("update", "UPDATE OF \(columns)"), ("delete", "DELETE")] {
+            try db.execute(sql: """
+                CREATE TRIGGER assignment_rule_\(event)_bumps_generation AFTER \(on) ON assignment_rule
+                BEGIN UPDATE config_generation SET value = random(); END
+                """)
+        }
+    }
 
     /// The table and triggers that keep the generation.
     static func createTables(_ db: Database) throws {

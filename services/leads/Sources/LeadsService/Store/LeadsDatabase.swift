@@ -136,6 +136,10 @@ public final class LeadsDatabase: Sendable {
             try db.drop(table: "lead_contact")
             try db.rename(table: "lead_contact_v8", to: "lead_contact")
         }
+        migrator.registerMigration("v9: assignment rules cached with the configuration") { db in
+            // Every create and import tries the rules; read once per change, not once per lead.
+            try ConfigurationCache.watchAssignmentRules(db)
+        }
         return migrator
     }
 }
