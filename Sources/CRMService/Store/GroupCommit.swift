@@ -57,36 +57,50 @@ public final class GroupCommit: Sendable {
         }
     }
 
-    /// Commits groups until no call is waiting.
+    /// Commits groups until no call is waiting. A group's answers are given while the next
+    /// group is being written: waking the callers is work the writer need not wait for.
     private func drain() async {
+        var answers: [@Sendable () -> Void] = []
         while true {
             let jobs = state.withLock { s -> [Job] in
-                guard !s.pending.isEmpty else {
-                    s.draining = false
-                    return []
-                }
                 let batch = Array(s.pending.prefix(maxBatch))
                 s.pending.removeFirst(batch.count)
                 return batch
             }
-            guard !jobs.isEmpty else { return }
-            let answers: [@Sendable () -> Void]
-            do {
-                answers = try await writer.write { db in
-                    jobs.map { job in
-                        do {
-                            return try job.run(db)
-                        } catch {
-                            return { job.fail(error) }
-                        }
-                    }
+            if jobs.isEmpty {
+                for answer in answers { answer() }
+                answers = []
+                // The callers just answered may have sent more; stop only when none did.
+                let done = state.withLock { s -> Bool in
+                    guard s.pending.isEmpty else { return false }
+                    s.draining = false
+                    return true
                 }
-            } catch {
-                // The commit itself failed: nothing of this group landed.
-                for job in jobs { job.fail(error) }
+                if done { return }
                 continue
             }
+            async let written = commit(jobs)
             for answer in answers { answer() }
+            answers = await written
+        }
+    }
+
+    /// Runs a group in one transaction and returns what answers each call: its result once
+    /// committed, or its error.
+    private func commit(_ jobs: [Job]) async -> [@Sendable () -> Void] {
+        do {
+            return try await writer.write { db in
+                jobs.map { job in
+                    do {
+                        return try job.run(db)
+                    } catch {
+                        return { job.fail(error) }
+                    }
+                }
+            }
+        } catch {
+            // The commit itself failed: nothing of this group landed.
+            return jobs.map { job in { job.fail(error) } }
         }
     }
 }
