@@ -6,9 +6,17 @@ import Testing
 struct DirectoryRulesTests {
     @Test("e-mail syntax")
     func emails() {
-        for good in ["ana@example.com", "a.b+c@sub.example.co", "x_y@d-1.io"] { #expect(EmailRules.isValid(good), "\(good)") }
+        let longest = String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 63) + ".example.com"
+        for good in ["ana@example.com", "a.b+c@sub.example.co", "x_y@d-1.io", "ANA.Perez@Example.COM", "o'neil!#$%&*/=?^_`{|}~-@x.es",
+                     "1@2.ab", longest] {
+            #expect(EmailRules.isValid(good), "\(good)")
+        }
         for bad in ["", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "a..b@example.com", ".a@example.com",
-                    "ana@-x.com", "ana@x.c", "ana@exa mple.com", "añá@example.com", "ana@example.c0m"] {
+                    "ana@-x.com", "ana@x.c", "ana@exa mple.com", "añá@example.com", "ana@example.c0m",
+                    "a.@example.com", "ana@x-.com", "ana@.example.com", "ana@example..com", "ana@example.com.", "ana@ex_ample.com",
+                    "ana\r\n@example.com", "ana@exámple.com", "ana@example.çom", "a\u{0}@example.com", "an\"a@example.com",
+                    String(repeating: "a", count: 65) + "@example.com", "a@" + String(repeating: "b", count: 64) + ".com",
+                    String(repeating: "a", count: 64) + "@" + String(repeating: "b.", count: 95) + "com"] {
             #expect(!EmailRules.isValid(bad), "\(bad)")
         }
     }

@@ -31,19 +31,42 @@ public enum TextRules {
 
 /// E-mail address syntax: what real CRMs accept (local@domain.tld), not all of RFC 5322.
 public enum EmailRules {
+    /// An address of at most 254 characters: a local part of 1 to 64 letters, digits and
+    /// `.!#$%&'*+/=?^_`{|}~-` (no leading, trailing or double dot), one `@`, and a domain of two
+    /// or more labels of letters, digits and inner hyphens, the last of letters only. Every
+    /// character allowed is ASCII, so the check reads bytes (an import checks a million).
     public static func isValid(_ email: String) -> Bool {
-        guard email.count <= 254, let at = email.firstIndex(of: "@"), email.lastIndex(of: "@") == at else { return false }
-        let local = email[..<at]
-        let domain = email[email.index(after: at)...]
-        guard (1...64).contains(local.count), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard local.lowercased().allSatisfy({ localAllowed.contains($0) }) else { return false }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ label in
-            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.lowercased().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }) else { return false }
-        return labels.last!.count >= 2 && labels.last!.allSatisfy(\.isLetter)
+        var email = email
+        return email.withUTF8(isValid(bytes:))
+    }
+
+    private static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let at = UInt8(ascii: "@"), dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")
+        guard bytes.count <= 254, let split = bytes.firstIndex(of: at), bytes.lastIndex(of: at) == split else { return false }
+        let local = bytes[..<split], domain = bytes[(split + 1)...]
+        guard (1...64).contains(local.count), local.first != dot, local.last != dot else { return false }
+        var previous: UInt8 = 0
+        for byte in local {
+            guard isLetterOrDigit(byte) || localSymbols.contains(byte), !(byte == dot && previous == dot) else { return false }
+            previous = byte
+        }
+        let labels = domain.split(separator: dot, omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return false }
+        for label in labels {
+            guard (1...63).contains(label.count), label.first != hyphen, label.last != hyphen,
+                  label.allSatisfy({ isLetterOrDigit($0) || $0 == hyphen }) else { return false }
+        }
+        return labels.last!.count >= 2 && labels.last!.allSatisfy(isLetter)
+    }
+
+    private static let localSymbols = Array(".!#$%&'*+/=?^_`{|}~-".utf8)
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        isLetter(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 }
 
