@@ -25,11 +25,9 @@ public final class LeadsDatabase: Sendable {
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        // Durable: a call is answered only once its commit is on disk. Set here, after the pool
-        // exists, because GRDB turns WAL on with `synchronous = NORMAL` after `prepareDatabase`
-        // has run. Group commit (see `write`) is what keeps durable writes fast.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // Durable: a call is answered only once its commit is on disk. Group commit (see
+        // `write`) is what keeps durable writes fast.
+        pool = try DatabasePool.durable(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         commits = GroupCommit(pool)
     }
