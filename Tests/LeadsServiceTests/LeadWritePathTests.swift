@@ -114,7 +114,8 @@ struct LeadWritePathTests {
                 lead.fullName = "Ana"
                 lead.emails = ["ana@x.com"]
                 lead.phones = ["+34600111222"]
-                _ = try LeadStore.insert(db, NewLead(lead), action: "created", actorID: 1)
+                try db.cachedStatement(sql: LeadColumns.insert).execute(values: lead.columnValues)
+                try db.execute(sql: "INSERT INTO lead_contact (lead_id, kind, value) VALUES (1, 'email', 'ana@x.com'), (1, 'phone', '+34600111222')")
             }
             try pool.close()
         }
@@ -125,6 +126,85 @@ struct LeadWritePathTests {
             #expect(try LeadStore.firstDuplicate(db, emails: ["ana@x.com"], phones: [])?.kind == "email")
             let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'lead_contact'") ?? ""
             #expect(sql.contains("WITHOUT ROWID"))
+        }
+    }
+
+    /// A lead with every field set to something other than its default.
+    static func fullLead() -> LeadRecord {
+        var lead = LeadRecord()
+        lead.id = 7; lead.fullName = "Ana Pérez"; lead.company = "Sol \"y\" Mar"; lead.emails = ["ana@x.com", "a@y.es"]
+        lead.phones = ["+34600111222"]; lead.login = "ana"; lead.partner = "Partner"; lead.location = "Calle 1"; lead.country = "ES"
+        lead.region = "Madrid"; lead.province = "Madrid"; lead.postalCode = "28001"; lead.locale = "es_ES"; lead.campaign = "Verano"
+        lead.channel = "Web"; lead.sourceTypeID = 2; lead.source = "feria"; lead.typeID = 3; lead.categoryID = 4; lead.statusID = 5
+        lead.state = .won; lead.priority = 6; lead.importance = 7; lead.probability = 80
+        lead.targetAmount = LeadRecord.Money(amountMinor: 123_456, currency: "EUR"); lead.score = 9; lead.ownerID = 10
+        lead.assignedUnitID = 11; lead.assignedUserID = 12; lead.teamUserIDs = [13, 14]; lead.competitorIDs = [15]
+        lead.products = [LeadRecord.Product(product: "Luz", quantity: 2, notes: "tarifa 2.0")]; lead.lastContactedAt = 16
+        lead.contactOn = 17; lead.startedAt = 18; lead.expectedCompletionAt = 19; lead.completedAt = 20; lead.lostReasonID = 21
+        lead.lostToCompetitorID = 22
+        lead.customFields = ["cups": .text("ES0021000000000000AA"), "kwh": .integer(5_000), "kw": .decimal("4.6"), "green": .boolean(true),
+                             "since": .date(1_700_000_000_000)]
+        lead.acceptedAt = 23; lead.imported = true; lead.lastReassignedAt = 24; lead.mergedIntoID = 25
+        lead.conversion.accountID = 26; lead.conversion.contactID = 27; lead.conversion.opportunityID = 28
+        lead.conversion.convertedAt = 29; lead.conversion.convertedBy = 30
+        lead.version = 31; lead.createdBy = 32; lead.createdAt = 33; lead.updatedBy = 34; lead.updatedAt = 35
+        return lead
+    }
+
+    @Test("a lead read back from the wire is the lead written, field for field (creation history relies on it)")
+    func wireRoundTrip() {
+        let lead = Self.fullLead()
+        #expect(LeadRecord(wire: lead.wire(now: 40, unread: true)) == lead)
+        #expect(LeadRecord(wire: LeadRecord().wire(now: 40, unread: false)) == LeadRecord())
+    }
+
+    @Test("custom fields are written as Codable would write them, so reads and the list filters' JSON paths see the same values")
+    func customFieldsJSON() throws {
+        var fields = Self.fullLead().customFields
+        fields["note"] = .text("comillas \" barra \\ salto\n tab\t ñ €")
+        fields["off"] = .boolean(false)
+        fields["negative"] = .integer(-3)
+        let text = JSONText.customFields(fields)
+        #expect(JSONText.decode(text, [String: LeadRecord.CustomValue]()) == fields)
+        #expect(text.hasPrefix(#"{"cups":{"text":{"_0":"ES0021000000000000AA"}}"#))  // keys sorted
+        #expect(JSONText.customFields([:]) == "{}")
+    }
+
+    @Test("migration v10: a creation's history entry written before it keeps its changes; later ones read them from the event")
+    func creationHistoryMigration() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v10-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("leads.sqlite").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            let pool = try DatabasePool(path: path)
+            try LeadsDatabase.migrator.migrate(pool, upTo: "v9: assignment rules cached with the configuration")
+            try await pool.write { db in
+                var lead = LeadRecord()
+                lead.fullName = "Ana"
+                try db.cachedStatement(sql: LeadColumns.insert).execute(values: lead.columnValues)
+                try db.execute(sql: """
+                    INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
+                    VALUES (1, 'created', 1, 5, '["full_name","","Ana"]', 1, '')
+                    """)
+            }
+            try pool.close()
+        }
+        let database = try LeadsDatabase(path: path)
+        defer { try? database.close() }
+        var bea = LeadRecord()
+        bea.fullName = "Bea"
+        bea.emails = ["bea@x.com"]
+        let expected = LeadDiff.changes(from: LeadRecord(), to: bea).map { [$0.field, $0.old, $0.new] }
+        let new = try NewLead(bea, actor: 1, at: 6)
+        let saved = try await database.write { db in try LeadStore.insert(db, new, action: "created", actorID: 1) }
+        try await database.read { db in
+            #expect(try LeadStore.history(db, leadID: 1, offset: 0, limit: 10).map(\.changes) == [[["full_name", "", "Ana"]]])
+            let entry = try #require(try LeadStore.history(db, leadID: saved.id, offset: 0, limit: 10).first)
+            #expect(entry.changes == expected)
+            #expect(entry.changes.contains(["emails", "", "bea@x.com"]))
+            // Only the event holds the fields.
+            #expect(try String.fetchOne(db, sql: "SELECT changes FROM history WHERE lead_id = ?", arguments: [saved.id]) == "")
         }
     }
 }

@@ -34,6 +34,12 @@ struct LeadsServiceTests {
 
         let history = try await leads.listHistory(LeadsV1.ListHistoryRequest(leadId: lead.id), options: admin)
         #expect(history.entries.first?.action == "created")
+        // Every field the lead was created with, from empty (read back from its creation event).
+        let created = Dictionary(uniqueKeysWithValues: (history.entries.first?.changes ?? []).map { ($0.field, $0) })
+        #expect(created["full_name"]?.oldValue == "" && created["full_name"]?.newValue == "Ana Pérez")
+        #expect(created["emails"]?.newValue == "ana@example.com" && created["phones"]?.newValue == "+34600111222")
+        #expect(created["country"]?.newValue == "ES" && created["status_id"]?.newValue == "1" && created["type_id"]?.newValue == "1")
+        #expect(created["company"] == nil)  // not set, so not a change
         let events = try await leads.listEvents(LeadsV1.ListEventsRequest(), options: admin)
         #expect(events.events.filter { $0.type == .created }.count == 2)
         #expect(events.head == events.events.last?.sequence)

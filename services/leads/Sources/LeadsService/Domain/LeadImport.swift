@@ -60,6 +60,8 @@ public struct LeadImport: Sendable {
     public let userIDs: [String: Int64]
     /// Column index -> target, decided from the header and the mapping.
     public private(set) var columns: [(index: Int, header: String, target: Target)] = []
+    /// The type of each active custom field, by key.
+    private let customTypes: [String: CustomFieldType]
 
     /// Decides what each column feeds. An empty mapping matches headers to field names (and
     /// their usual spellings); an unknown header is then an error, so no data is dropped unseen.
@@ -69,7 +71,8 @@ public struct LeadImport: Sendable {
         self.caller = caller
         self.now = now
         self.userIDs = userIDs
-        let customKeys = Set(configuration.customFields.filter(\.active).map(\.key))
+        customTypes = Dictionary(configuration.customFields.filter(\.active).map { ($0.key, $0.type) }, uniquingKeysWith: { first, _ in first })
+        let customKeys = Set(customTypes.keys)
         func target(_ name: String) -> Target? {
             let n = name.trimmingSpaces.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
             if n.hasPrefix("custom_fields.") {
@@ -121,9 +124,9 @@ public struct LeadImport: Sendable {
             func fail(_ message: String) { errors.append(RowError(row: row, column: column.header, message: message)) }
             switch column.target {
             case .custom(let key):
-                let definition = configuration.customFields.first { $0.key == key }!
-                if let value = LeadRecord.CustomValue.parse(text, as: definition.type) { lead.customFields[key] = value } else {
-                    fail("must be a \(definition.type.rawValue) value")
+                let type = customTypes[key]!
+                if let value = LeadRecord.CustomValue.parse(text, as: type) { lead.customFields[key] = value } else {
+                    fail("must be a \(type.rawValue) value")
                 }
             case .field(let name):
                 if !set(name, text, on: &lead, owner: &ownerID, fail: fail) { continue }
@@ -177,7 +180,8 @@ public struct LeadImport: Sendable {
             apply(match.0)
             return true
         }
-        let list = text.split(whereSeparator: { $0 == "," || $0 == ";" }).map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        /// The items of a list field (split only for those: most fields are single values).
+        var list: [String] { text.split(whereSeparator: { $0 == "," || $0 == ";" }).map { String($0).trimmingSpaces }.filter { !$0.isEmpty } }
         switch name {
         case "full_name": lead.fullName = text
         case "company": lead.company = text

@@ -21,8 +21,9 @@ struct CreatedLeadEvent: Sendable {
         self.at = at
     }
 
-    /// Appends the event of the lead stored with `id` to the feed.
-    func append(_ db: Database, id: Int64) throws {
+    /// Appends the event of the lead stored with `id` to the feed and returns its sequence.
+    @discardableResult
+    func append(_ db: Database, id: Int64) throws -> Int64 {
         try EventStore.append(db, type: LeadsV1.LeadEventType.created.protoValue, entityID: id, actorID: actor, at: at, payload: payload(id: id))
     }
 

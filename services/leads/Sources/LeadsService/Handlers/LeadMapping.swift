@@ -24,6 +24,71 @@ extension LeadRecord {
         return lead
     }
 
+    /// The record `wire` was made from, but for what `wire(now:unread:)` derives (time to
+    /// completion and overdue, unread): how the creation history reads a lead back from the
+    /// event that carries it.
+    init(wire: LeadsV1.Lead) {
+        self.init()
+        id = wire.id
+        fullName = wire.fullName
+        company = wire.company
+        emails = wire.emails
+        phones = wire.phones
+        login = wire.login
+        partner = wire.partner
+        location = wire.location
+        country = wire.country
+        region = wire.region
+        province = wire.province
+        postalCode = wire.postalCode
+        locale = wire.locale
+        campaign = wire.campaign
+        channel = wire.channel
+        sourceTypeID = wire.sourceTypeId
+        source = wire.source
+        typeID = wire.typeId
+        categoryID = wire.categoryId
+        statusID = wire.statusId
+        state = LifecycleState(wire.state) ?? .pending
+        priority = wire.priority
+        importance = wire.importance
+        probability = wire.probability
+        targetAmount = wire.targetAmount.map { Money(amountMinor: $0.amountMinor, currency: $0.currency) }
+        score = wire.score
+        ownerID = wire.ownerId
+        assignedUnitID = wire.assignedUnitId
+        assignedUserID = wire.assignedUserId
+        teamUserIDs = wire.teamUserIds
+        competitorIDs = wire.competitorIds
+        products = wire.products.map { Product(product: $0.product, quantity: $0.quantity, notes: $0.notes) }
+        lastContactedAt = wire.lastContactedAt
+        contactOn = wire.contactOn
+        startedAt = wire.startedAt
+        expectedCompletionAt = wire.expectedCompletionAt
+        completedAt = wire.completedAt
+        lostReasonID = wire.lostReasonId
+        lostToCompetitorID = wire.lostToCompetitorId
+        for field in wire.customFields {
+            if let value = field.value { customFields[field.key] = CustomValue(value) }
+        }
+        acceptedAt = wire.acceptedAt
+        imported = wire.imported
+        lastReassignedAt = wire.lastReassignedAt
+        mergedIntoID = wire.mergedIntoId
+        version = wire.version
+        createdBy = wire.createdBy
+        createdAt = wire.createdAt
+        updatedBy = wire.updatedBy
+        updatedAt = wire.updatedAt
+        if let links = wire.conversion {
+            conversion.accountID = links.accountId
+            conversion.contactID = links.contactId
+            conversion.opportunityID = links.opportunityId
+            conversion.convertedAt = links.convertedAt
+            conversion.convertedBy = links.convertedBy
+        }
+    }
+
     static let inputFields = [
         "full_name", "company", "emails", "phones", "login", "partner", "location", "country", "region", "province", "postal_code",
         "locale", "campaign", "channel", "source_type_id", "source", "type_id", "category_id", "status_id", "priority", "importance",

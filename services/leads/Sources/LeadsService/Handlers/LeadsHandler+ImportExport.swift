@@ -52,7 +52,6 @@ extension LeadsHandler {
         struct Row: Sendable {
             var number: Int
             var lead: NewLead?
-            var event: CreatedLeadEvent?
             var errors: [LeadImport.RowError]
             /// For the file's own duplicates.
             var contacts: [LeadStore.Contact]
@@ -95,13 +94,13 @@ extension LeadsHandler {
                 let number = record.number - headerNumber - 1 + firstRow
                 switch plan.lead(row: number, fields: record.fields, header: columns) {
                 case .errors(let errors):
-                    return PreparedImport.Row(number: number, lead: nil, event: nil, errors: errors, contacts: [])
+                    return PreparedImport.Row(number: number, lead: nil, errors: errors, contacts: [])
                 case .lead(let lead):
-                    guard let event = try? CreatedLeadEvent(lead, actor: caller.userID, at: now) else {
+                    guard let new = try? NewLead(lead, actor: caller.userID, at: now) else {
                         let error = LeadImport.RowError(row: number, column: "", message: "cannot be encoded for the event feed")
-                        return PreparedImport.Row(number: number, lead: nil, event: nil, errors: [error], contacts: [])
+                        return PreparedImport.Row(number: number, lead: nil, errors: [error], contacts: [])
                     }
-                    return PreparedImport.Row(number: number, lead: NewLead(lead), event: event, errors: [], contacts: LeadStore.contacts(emails: lead.emails, phones: lead.phones))
+                    return PreparedImport.Row(number: number, lead: new, errors: [], contacts: LeadStore.contacts(emails: lead.emails, phones: lead.phones))
                 }
             }
         }
@@ -130,7 +129,7 @@ extension LeadsHandler {
             // Waits for each part of the rows as it comes to it: the writer stores one part while
             // the blocking pool checks the next.
             try prepared.rows.forEach { row in
-                guard let new = row.lead, let event = row.event else {
+                guard let new = row.lead else {
                     return reject(row.errors)
                 }
                 let lead = new.record
@@ -150,7 +149,6 @@ extension LeadsHandler {
                 response.created += 1
                 if request.dryRun { return }
                 let saved = try LeadStore.insert(db, new, action: "imported", actorID: caller.userID, reason: reason + String(row.number))
-                try event.append(db, id: saved.id)
                 _ = try applyRules(db, saved, rules: current.rules, now: now)
                 response.createdIds.append(saved.id)
             }

@@ -75,7 +75,7 @@ struct LeadsHandler: RPCService {
             let checked = Result { try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now) }
             let lead = try await env.mutate(context, caller: caller) { db -> LeadRecord in
                 let current = try env.database.configuration.snapshot(db)
-                let (new, event) = current.generation == seen.generation
+                let new = current.generation == seen.generation
                     ? try checked.get() : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
                 let ownerID = new.record.ownerID
                 if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
@@ -85,7 +85,6 @@ struct LeadsHandler: RPCService {
                     throw DomainError.alreadyExists("lead \(match.leadID) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
                 }
                 let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
-                try event.append(db, id: saved.id)
                 return try applyRules(db, saved, rules: current.rules, now: now)
             } answer: { $0.wire(now: now, unread: false) }
             notifier.signal()
@@ -93,9 +92,9 @@ struct LeadsHandler: RPCService {
         }
     }
 
-    /// A lead to create from a request's input (defaults from its type, every rule checked), and
-    /// its event.
-    static func newLead(_ input: LeadsV1.LeadInput, caller: Caller, configuration: LeadConfiguration, now: Int64) throws -> (NewLead, CreatedLeadEvent) {
+    /// A lead to create from a request's input (defaults from its type, every rule checked),
+    /// encoded for the writer.
+    static func newLead(_ input: LeadsV1.LeadInput, caller: Caller, configuration: LeadConfiguration, now: Int64) throws -> NewLead {
         var v = Violations()
         var (lead, _, ownerID) = LeadRecord().applying(input, mask: [], into: &v)
         lead.ownerID = ownerID ?? 0
@@ -105,7 +104,7 @@ struct LeadsHandler: RPCService {
         LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
         LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
         try v.check()
-        return (NewLead(lead), try CreatedLeadEvent(lead, actor: caller.userID, at: now))
+        return try NewLead(lead, actor: caller.userID, at: now)
     }
 
     func getLead(_ request: LeadsV1.GetLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {

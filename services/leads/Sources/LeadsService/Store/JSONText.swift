@@ -21,6 +21,31 @@ enum JSONText {
         return "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 
+    /// Custom fields as Codable writes them (`{"cups":{"text":{"_0":"ES00…"}}}`, the shape the
+    /// list filters' JSON paths read), keys sorted; by hand, as an import writes one per row.
+    static func customFields(_ fields: [String: LeadRecord.CustomValue]) -> String {
+        guard !fields.isEmpty else { return "{}" }
+        var out = "{"
+        for (i, key) in fields.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.appendQuoted(key, to: &out)
+            switch fields[key]! {
+            case .text(let text):
+                out += ":{\"text\":{\"_0\":"
+                JSONValue.appendQuoted(text, to: &out)
+            case .decimal(let text):
+                out += ":{\"decimal\":{\"_0\":"
+                JSONValue.appendQuoted(text, to: &out)
+            case .integer(let n): out += ":{\"integer\":{\"_0\":\(n)"
+            case .date(let n): out += ":{\"date\":{\"_0\":\(n)"
+            case .boolean(let b): out += ":{\"boolean\":{\"_0\":\(b)"
+            }
+            out += "}}"
+        }
+        out += "}"
+        return out
+    }
+
     static func encode<T: Encodable>(_ value: T, empty: String) -> String {
         String(decoding: (try? JSONEncoder().encode(value)) ?? Data(empty.utf8), as: UTF8.self)
     }

@@ -32,7 +32,7 @@ extension LeadRecord {
             fullName, company, login, partner, location, country, region, province, postalCode, locale, campaign, channel, source,
             state.rawValue, JSONText.strings(emails), JSONText.strings(phones), JSONText.integers(teamUserIDs),
             JSONText.integers(competitorIDs), products.isEmpty ? "[]" : JSONText.encode(products, empty: "[]"),
-            customFields.isEmpty ? "{}" : JSONText.encode(customFields, empty: "{}"), targetAmount?.currency ?? "", search,
+            JSONText.customFields(customFields), targetAmount?.currency ?? "", search,
         ]
         let integers: [Int64] = [
             sourceTypeID, typeID, categoryID, statusID, Int64(priority), Int64(importance), Int64(probability),

@@ -66,15 +66,18 @@ enum LeadStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(LeadColumns.selection) FROM lead WHERE id = ?"), arguments: [id]).map(LeadRecord.init(row:))
     }
 
-    /// Stores a new lead (its values, contacts and creation history computed off the writer by
-    /// `NewLead`) and returns it with its id.
+    /// Stores a new lead (its values and event encoded off the writer by `NewLead`) with its
+    /// contacts, its event and its first history entry, and returns it with its id. The entry's
+    /// changes (every field from empty) are not written out: the event holds the lead as created
+    /// and `history` reads them from it, so a create or an import row writes a third less.
     static func insert(_ db: Database, _ new: NewLead, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
         try db.cachedStatement(sql: LeadColumns.insert).execute(values: new.values)
         var saved = new.record
         saved.id = db.lastInsertedRowID
         try indexContacts(db, saved)
-        try addHistory(db, leadID: saved.id, action: action, actorID: actorID, at: saved.createdAt, encodedChanges: new.history,
-                       version: saved.version, reason: reason)
+        let sequence = try new.event.append(db, id: saved.id)
+        try addHistory(db, leadID: saved.id, action: action, actorID: actorID, at: saved.createdAt, encodedChanges: "",
+                       version: saved.version, reason: reason, creationEvent: sequence)
         return saved
     }
 
@@ -169,6 +172,13 @@ enum LeadStore {
     struct HistoryRow: Sendable {
         var id: Int64, leadID: Int64, action: String, actorID: Int64, at: Int64, changes: [[String]], version: Int64, reason: String
 
+        /// The (field, old, new) triples of a creation: every field the lead was created with,
+        /// from empty, read from its creation event.
+        static func changes(fromCreationEvent payload: [UInt8]) -> [[String]] {
+            guard let wire = (try? LeadsV1.LeadEvent(serializedBytes: payload))?.lead else { return [] }
+            return LeadDiff.changes(from: LeadRecord(), to: LeadRecord(wire: wire)).map { [$0.field, $0.old, $0.new] }
+        }
+
         /// The (field, old, new) triples of a stored entry.
         static func changes(fromJSON text: String) -> [[String]] {
             let flat = JSONText.decodeStrings(text)
@@ -201,17 +211,25 @@ enum LeadStore {
         return out
     }
 
-    private static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, encodedChanges: String, version: Int64, reason: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    /// - Parameter creationEvent: for a creation, the sequence of the event holding the lead as
+    ///   created, whose fields are the entry's changes (`encodedChanges` is then empty).
+    private static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, encodedChanges: String, version: Int64,
+                                   reason: String, creationEvent: Int64 = 0) throws {
+        try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason, creation_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .execute(values: [leadID.databaseValue, action.databaseValue, actorID.databaseValue, at.databaseValue, encodedChanges.databaseValue,
-                              version.databaseValue, reason.databaseValue])
+                              version.databaseValue, reason.databaseValue, creationEvent.databaseValue])
     }
 
     static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM history WHERE lead_id = ? ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
-            HistoryRow(id: $0["id"], leadID: $0["lead_id"], action: $0["action"], actorID: $0["actor_id"], at: $0["at"],
-                       changes: HistoryRow.changes(fromJSON: $0["changes"]),
-                       version: $0["version"], reason: $0["reason"])
+        let sql = """
+            SELECT h.*, e.payload AS creation FROM history h LEFT JOIN event e ON h.creation_event != 0 AND e.sequence = h.creation_event
+            WHERE h.lead_id = ? ORDER BY h.at DESC, h.id DESC LIMIT ? OFFSET ?
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: [leadID, limit, offset]).map {
+            let creation = ($0["creation"] as Data?).map { [UInt8]($0) }
+            return HistoryRow(id: $0["id"], leadID: $0["lead_id"], action: $0["action"], actorID: $0["actor_id"], at: $0["at"],
+                              changes: creation.map(HistoryRow.changes(fromCreationEvent:)) ?? HistoryRow.changes(fromJSON: $0["changes"]),
+                              version: $0["version"], reason: $0["reason"])
         }
     }
 
@@ -221,8 +239,8 @@ enum LeadStore {
         try db.execute(sql: "UPDATE note SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
         try db.execute(
             sql: """
-                INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
-                SELECT ?, action, actor_id, at, changes, version, 'lead ' || lead_id || (CASE WHEN reason = '' THEN '' ELSE ': ' || reason END)
+                INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason, creation_event)
+                SELECT ?, action, actor_id, at, changes, version, 'lead ' || lead_id || (CASE WHEN reason = '' THEN '' ELSE ': ' || reason END), creation_event
                 FROM history WHERE lead_id = ? ORDER BY id
                 """,
             arguments: [to, from])

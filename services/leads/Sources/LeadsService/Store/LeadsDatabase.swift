@@ -138,6 +138,12 @@ public final class LeadsDatabase: Sendable {
             // Every create and import tries the rules; read once per change, not once per lead.
             try ConfigurationCache.watchAssignmentRules(db)
         }
+        migrator.registerMigration("v10: creation history read from the creation event") { db in
+            // A creation's history entry names the event that holds the lead as created instead
+            // of listing every field again (the largest thing a new lead wrote). Entries written
+            // before keep their changes; 0 means the changes are in the entry.
+            try db.alter(table: "history") { t in t.add(column: "creation_event", .integer).notNull().defaults(to: 0) }
+        }
         return migrator
     }
 }

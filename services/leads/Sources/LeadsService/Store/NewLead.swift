@@ -1,18 +1,18 @@
 import GRDB
 
 /// A lead about to be created, with what the writer would otherwise compute while every other
-/// write waits: its column values and its creation history. Built off the writer (on the
-/// caller's task, or on the blocking pool for an import), so the single writer only binds and
-/// steps.
+/// write waits: its column values and its creation event. Built off the writer (on the caller's
+/// task, or on the blocking pool for an import), so the single writer only binds and steps.
 struct NewLead: Sendable {
     let record: LeadRecord
     let values: [DatabaseValue]
-    /// The creation's changes (every field from empty), encoded for the history table.
-    let history: String
+    /// The event that announces the lead; its history entry reads the lead back from it.
+    let event: CreatedLeadEvent
 
-    init(_ record: LeadRecord) {
+    /// - Throws: when the lead cannot be encoded for the event feed.
+    init(_ record: LeadRecord, actor: Int64, at: Int64) throws {
         self.record = record
         values = record.columnValues
-        history = LeadStore.encode(LeadDiff.changes(from: LeadRecord(), to: record))
+        event = try CreatedLeadEvent(record, actor: actor, at: at)
     }
 }
