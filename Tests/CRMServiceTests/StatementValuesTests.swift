@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 @testable import CRMService
 
@@ -55,6 +56,27 @@ struct StatementValuesTests {
             #expect(error?.message?.contains("t.b") == true)
             try insert.execute(values: [3.databaseValue, "y".databaseValue])
             #expect(try Int.fetchAll(db, sql: "SELECT a FROM t ORDER BY a") == [1, 3])
+        }
+    }
+
+    @Test("values built ahead (listed, appended, joined) bind in order, and the statement keeps no pointer into them once run")
+    func builtAhead() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (a, b, c, d, e, f)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c, d, e, f) VALUES (?, ?, ?, ?, ?, ?)")
+            var values = StatementValues(Int64(1), "uno", [UInt8]([9, 0, 9]))
+            values.append(contentsOf: StatementValues("", true, Int32(-2)))
+            try insert.execute(values)
+            #expect(values.count == 6)
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM t"))
+            #expect(row["a"] as Int64 == 1 && row["b"] as String == "uno" && row["c"] as Data == Data([9, 0, 9]))
+            #expect(row["d"] as String == "" && row["e"] as Int64 == 1 && row["f"] as Int64 == -2)
+            // Bindings are cleared after the run: the statement shows NULLs, not the freed bytes.
+            let sql = sqlite3_expanded_sql(insert.sqliteStatement)
+            defer { sqlite3_free(sql) }
+            let expanded = sql.map { String(cString: $0) }
+            #expect(expanded == "INSERT INTO t (a, b, c, d, e, f) VALUES (NULL, NULL, NULL, NULL, NULL, NULL)")
         }
     }
 }

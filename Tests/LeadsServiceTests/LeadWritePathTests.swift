@@ -114,7 +114,7 @@ struct LeadWritePathTests {
                 lead.fullName = "Ana"
                 lead.emails = ["ana@x.com"]
                 lead.phones = ["+34600111222"]
-                try db.cachedStatement(sql: LeadColumns.insert).execute(values: lead.columnValues)
+                try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
                 try db.execute(sql: "INSERT INTO lead_contact (lead_id, kind, value) VALUES (1, 'email', 'ana@x.com'), (1, 'phone', '+34600111222')")
             }
             try pool.close()
@@ -182,7 +182,7 @@ struct LeadWritePathTests {
             try await pool.write { db in
                 var lead = LeadRecord()
                 lead.fullName = "Ana"
-                try db.cachedStatement(sql: LeadColumns.insert).execute(values: lead.columnValues)
+                try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
                 try db.execute(sql: """
                     INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
                     VALUES (1, 'created', 1, 5, '["full_name","","Ana"]', 1, '')

@@ -15,7 +15,7 @@ enum EventStore {
     @discardableResult
     static func append(_ db: Database, type: Int32, entityID: Int64, actorID: Int64, at: Int64, payload: [UInt8]) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO event (type, entity_id, at, actor_id, payload) VALUES (?, ?, ?, ?, ?)")
-            .execute(values: [Int64(type).databaseValue, entityID.databaseValue, at.databaseValue, actorID.databaseValue, Data(payload).databaseValue])
+            .execute(StatementValues(Int64(type), entityID, at, actorID, payload))
         return db.lastInsertedRowID
     }
 

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMService
 import GRDB
 
 /// The lead table's columns in one order for INSERT, UPDATE and SELECT. Values are bound and
@@ -26,25 +27,27 @@ enum LeadColumns {
 
 extension LeadRecord {
     /// The values of `LeadColumns.names`, in that order.
-    var columnValues: [DatabaseValue] {
-        let search = ([fullName, company] + emails + phones).joined(separator: " ").lowercased()
-        let texts: [String] = [
-            fullName, company, login, partner, location, country, region, province, postalCode, locale, campaign, channel, source,
-            state.rawValue, JSONText.strings(emails), JSONText.strings(phones), JSONText.integers(teamUserIDs),
-            JSONText.integers(competitorIDs), products.isEmpty ? "[]" : JSONText.encode(products, empty: "[]"),
-            JSONText.customFields(customFields), targetAmount?.currency ?? "", search,
-        ]
-        let integers: [Int64] = [
-            sourceTypeID, typeID, categoryID, statusID, Int64(priority), Int64(importance), Int64(probability),
-            targetAmount?.amountMinor ?? 0, Int64(score), ownerID, assignedUnitID, assignedUserID, lastContactedAt, contactOn,
-            startedAt, expectedCompletionAt, completedAt, lostReasonID, lostToCompetitorID, acceptedAt, lastReassignedAt,
-            mergedIntoID, version, createdBy, createdAt, updatedBy, updatedAt, imported ? 1 : 0, conversion.accountID,
-            conversion.contactID, conversion.opportunityID, conversion.convertedAt, conversion.convertedBy,
-        ]
-        var values: [DatabaseValue] = []
-        values.reserveCapacity(texts.count + integers.count)
-        for text in texts { values.append(text.databaseValue) }
-        for integer in integers { values.append(integer.databaseValue) }
+    var columnValues: StatementValues {
+        var values = StatementValues(capacity: LeadColumns.names.count + 2, bytes: 512)
+        for text in [fullName, company, login, partner, location, country, region, province, postalCode, locale, campaign, channel, source] {
+            values.append(text)
+        }
+        values.append(state.rawValue)
+        values.append(JSONText.strings(emails))
+        values.append(JSONText.strings(phones))
+        values.append(JSONText.integers(teamUserIDs))
+        values.append(JSONText.integers(competitorIDs))
+        values.append(products.isEmpty ? "[]" : JSONText.encode(products, empty: "[]"))
+        values.append(JSONText.customFields(customFields))
+        values.append(targetAmount?.currency ?? "")
+        values.append(([fullName, company] + emails + phones).joined(separator: " ").lowercased())  // search_text
+        for integer in [sourceTypeID, typeID, categoryID, statusID, Int64(priority), Int64(importance), Int64(probability),
+                        targetAmount?.amountMinor ?? 0, Int64(score), ownerID, assignedUnitID, assignedUserID, lastContactedAt, contactOn,
+                        startedAt, expectedCompletionAt, completedAt, lostReasonID, lostToCompetitorID, acceptedAt, lastReassignedAt,
+                        mergedIntoID, version, createdBy, createdAt, updatedBy, updatedAt, imported ? 1 : 0, conversion.accountID,
+                        conversion.contactID, conversion.opportunityID, conversion.convertedAt, conversion.convertedBy] {
+            values.append(integer)
+        }
         return values
     }
 

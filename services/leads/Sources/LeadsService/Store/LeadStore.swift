@@ -71,7 +71,7 @@ enum LeadStore {
     /// changes (every field from empty) are not written out: the event holds the lead as created
     /// and `history` reads them from it, so a create or an import row writes a third less.
     static func insert(_ db: Database, _ new: NewLead, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
-        try db.cachedStatement(sql: LeadColumns.insert).execute(values: new.values)
+        try db.cachedStatement(sql: LeadColumns.insert).execute(new.values)
         var saved = new.record
         saved.id = db.lastInsertedRowID
         try indexContacts(db, saved)
@@ -83,7 +83,10 @@ enum LeadStore {
 
     /// Writes `lead` over `old`, the stored row, which must still be at `lead.version - 1`.
     static func update(_ db: Database, old: LeadRecord, _ lead: LeadRecord) throws {
-        try db.cachedStatement(sql: LeadColumns.update).execute(values: lead.columnValues + [lead.id.databaseValue, (lead.version - 1).databaseValue])
+        var values = lead.columnValues
+        values.append(lead.id)
+        values.append(lead.version - 1)
+        try db.cachedStatement(sql: LeadColumns.update).execute(values)
         guard db.changesCount == 1 else { throw DomainError.stale("lead \(lead.id) changed meanwhile: read it again") }
         if old.emails != lead.emails || old.phones != lead.phones || old.mergedIntoID != lead.mergedIntoID {
             try unindexContacts(db, old)
@@ -102,7 +105,7 @@ enum LeadStore {
         guard lead.mergedIntoID == 0 else { return }
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (kind, value, lead_id) VALUES (?, ?, ?)")
         for contact in contacts(emails: lead.emails, phones: lead.phones) {
-            try insert.execute(values: [contact.kind.databaseValue, contact.value.databaseValue, lead.id.databaseValue])
+            try insert.execute(StatementValues(contact.kind, contact.value, lead.id))
         }
     }
 
@@ -111,7 +114,7 @@ enum LeadStore {
     private static func unindexContacts(_ db: Database, _ lead: LeadRecord) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM lead_contact WHERE kind = ? AND value = ? AND lead_id = ?")
         for contact in contacts(emails: lead.emails, phones: lead.phones) {
-            try delete.execute(values: [contact.kind.databaseValue, contact.value.databaseValue, lead.id.databaseValue])
+            try delete.execute(StatementValues(contact.kind, contact.value, lead.id))
         }
     }
 
@@ -133,7 +136,7 @@ enum LeadStore {
     static func firstDuplicate(_ db: Database, emails: [String], phones: [String]) throws -> (leadID: Int64, kind: String, value: String)? {
         let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT 1")
         for contact in contacts(emails: emails, phones: phones) {
-            if let leadID = try select.fetchInt64(values: [contact.kind.databaseValue, contact.value.databaseValue]) {
+            if let leadID = try select.fetchInt64(StatementValues(contact.kind, contact.value)) {
                 return (leadID, contact.kind, contact.value)
             }
         }
@@ -216,8 +219,7 @@ enum LeadStore {
     private static func addHistory(_ db: Database, leadID: Int64, action: String, actorID: Int64, at: Int64, encodedChanges: String, version: Int64,
                                    reason: String, creationEvent: Int64 = 0) throws {
         try db.cachedStatement(sql: "INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason, creation_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(values: [leadID.databaseValue, action.databaseValue, actorID.databaseValue, at.databaseValue, encodedChanges.databaseValue,
-                              version.databaseValue, reason.databaseValue, creationEvent.databaseValue])
+            .execute(StatementValues(leadID, action, actorID, at, encodedChanges, version, reason, creationEvent))
     }
 
     static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {
