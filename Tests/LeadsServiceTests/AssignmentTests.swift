@@ -2,6 +2,7 @@ import CRMAPI
 import CRMDomain
 import CRMRPC
 import CRMWire
+import Synchronization
 import Testing
 @testable import LeadsService
 
@@ -133,6 +134,39 @@ struct AssignmentTests {
         #expect(try await unitOfNewLead("Five") == north.id)
         _ = try await leads.deleteAssignmentRule(LeadsV1.DeleteAssignmentRuleRequest(id: rule.id, version: rule.version), options: admin)
         #expect(try await unitOfNewLead("Six") == 0)
+        await service.stop()
+    }
+
+    @Test("a lead assigned to an agent is unread until they open it; a manager opening it does not count; reassigning it back makes it unread again")
+    func unread() async throws {
+        let ticks = Mutex<Int64>(1_800_000_000_000)
+        // Every reading of the clock is a millisecond later, so that each step is after the last.
+        let service = try await TestLeadsService.start(clock: WallClock { ticks.withLock { $0 += 1; return $0 } })
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        let unit = try await service.directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "Norte", kind: .channel, active: true)), options: admin)
+        let (ana, anaOptions) = try await service.user("ana", role: .agent, unit: unit.id, admin: admin)
+        let (bob, _) = try await service.user("bob", role: .agent, unit: unit.id, admin: admin)
+        let lead = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Cliente")), options: admin)
+        func assign(to user: LeadsV1.User) async throws {
+            _ = try await leads.assignLeads(LeadsV1.AssignLeadsRequest(ids: [lead.id], unitId: unit.id, userId: user.id), options: admin)
+        }
+        func unreadForAna() async throws -> [Int64] {
+            let page = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(view: .unread)), options: anaOptions)
+            #expect(page.leads.allSatisfy { $0.unread })
+            return page.leads.map(\.id)
+        }
+        try await assign(to: ana)
+        #expect(try await unreadForAna() == [lead.id])
+        _ = try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: admin)  // not hers to read for her
+        #expect(try await unreadForAna() == [lead.id])
+        _ = try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: anaOptions)
+        #expect(try await unreadForAna() == [])
+        let mine = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(view: .mine)), options: anaOptions)
+        #expect(mine.leads.map(\.unread) == [false])
+        try await assign(to: bob)
+        try await assign(to: ana)
+        #expect(try await unreadForAna() == [lead.id])
         await service.stop()
     }
 }

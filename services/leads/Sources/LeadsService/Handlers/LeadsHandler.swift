@@ -111,12 +111,15 @@ struct LeadsHandler: RPCService {
         try await env.run {
             let caller = try env.caller(context)
             let now = env.clock.millis()
-            return try await env.database.write { db in
-                let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                // Opening a lead marks it read for its assignee.
-                if lead.assignedUserID == caller.userID { try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
-                return lead.wire(now: now, unread: false)
+            let lead = try await env.database.read { db in
+                try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
             }
+            // Opening a lead marks it read for its assignee; anyone else only reads, and does not
+            // wait behind the writes.
+            if lead.assignedUserID == caller.userID {
+                try await env.database.write { db in try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
+            }
+            return lead.wire(now: now, unread: false)
         }
     }
 
