@@ -104,20 +104,13 @@ struct LeadWritePathTests {
     func contactsMigration() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v8-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("leads.sqlite").path
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        do {
-            let pool = try DatabasePool(path: path)
-            try LeadsDatabase.migrator.migrate(pool, upTo: "v7: one index for the campaign, region and state views")
-            try pool.write { db in
-                var lead = LeadRecord()
-                lead.fullName = "Ana"
-                lead.emails = ["ana@x.com"]
-                lead.phones = ["+34600111222"]
-                try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
-                try db.execute(sql: "INSERT INTO lead_contact (lead_id, kind, value) VALUES (1, 'email', 'ana@x.com'), (1, 'phone', '+34600111222')")
-            }
-            try pool.close()
+        let path = try Self.database(in: folder, upTo: "v7: one index for the campaign, region and state views") { db in
+            var lead = LeadRecord()
+            lead.fullName = "Ana"
+            lead.emails = ["ana@x.com"]
+            lead.phones = ["+34600111222"]
+            try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
+            try db.execute(sql: "INSERT INTO lead_contact (lead_id, kind, value) VALUES (1, 'email', 'ana@x.com'), (1, 'phone', '+34600111222')")
         }
         let database = try LeadsDatabase(path: path)
         defer { try? database.close() }
@@ -127,6 +120,18 @@ struct LeadWritePathTests {
             let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'lead_contact'") ?? ""
             #expect(sql.contains("WITHOUT ROWID"))
         }
+    }
+
+    /// The path of a database in `folder` migrated up to `migration` and no further, holding what
+    /// `seed` wrote: a database as an older release left it.
+    static func database(in folder: URL, upTo migration: String, seed: @escaping @Sendable (Database) throws -> Void) throws -> String {
+        let path = folder.appendingPathComponent("leads.sqlite").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path)
+        try LeadsDatabase.migrator.migrate(pool, upTo: migration)
+        try pool.write { db in try seed(db) }
+        try pool.close()
+        return path
     }
 
     /// A lead with every field set to something other than its default.
@@ -174,21 +179,14 @@ struct LeadWritePathTests {
     func creationHistoryMigration() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v10-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("leads.sqlite").path
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        do {
-            let pool = try DatabasePool(path: path)
-            try LeadsDatabase.migrator.migrate(pool, upTo: "v9: assignment rules cached with the configuration")
-            try await pool.write { db in
-                var lead = LeadRecord()
-                lead.fullName = "Ana"
-                try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
-                try db.execute(sql: """
-                    INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
-                    VALUES (1, 'created', 1, 5, '["full_name","","Ana"]', 1, '')
-                    """)
-            }
-            try pool.close()
+        let path = try Self.database(in: folder, upTo: "v9: assignment rules cached with the configuration") { db in
+            var lead = LeadRecord()
+            lead.fullName = "Ana"
+            try db.cachedStatement(sql: LeadColumns.insert).execute(lead.columnValues)
+            try db.execute(sql: """
+                INSERT INTO history (lead_id, action, actor_id, at, changes, version, reason)
+                VALUES (1, 'created', 1, 5, '["full_name","","Ana"]', 1, '')
+                """)
         }
         let database = try LeadsDatabase(path: path)
         defer { try? database.close() }
