@@ -138,6 +138,8 @@ let package = Package(
         ),
         // The physical floor for the benchmark: a C loopback ping-pong with the same frame sizes.
         .executableTarget(name: "crm-floor", path: "Sources/crm-floor"),
+        // The floor for the leads benchmarks: SQLite alone, from C, storing leads in the service's schema.
+        .executableTarget(name: "crm-sqlite-floor", path: "Sources/crm-sqlite-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
         // A C client built only from protoc-c output and libprotobuf-c (the interop test drives it).
         .executableTarget(name: "crm-interop-c", dependencies: ["CRMProtoC"], path: "Sources/crm-interop-c"),
 

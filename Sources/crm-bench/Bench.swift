@@ -131,24 +131,8 @@ struct Bench: AsyncParsableCommand {
     private struct FloorResult { var p50: Double; var p99: Double; var rate: Double }
 
     private func runFloor(_ requestBytes: Int, _ responseBytes: Int, iterations: Int, depth: Int) throws -> FloorResult {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("crm-floor")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = [String(requestBytes), String(responseBytes), String(iterations), String(depth)]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var values: [String: Double] = [:]
-        for pair in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace) {
-            let parts = pair.split(separator: "=")
-            if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
-        }
-        guard process.terminationStatus == 0, let rate = values["rate"] else {
-            throw ValidationError("crm-floor failed (is it built beside crm-bench?)")
-        }
-        return FloorResult(p50: values["p50_us"] ?? 0, p99: values["p99_us"] ?? 0, rate: rate)
+        let values = try runFloorProgram("crm-floor", [String(requestBytes), String(responseBytes), String(iterations), String(depth)])
+        return FloorResult(p50: values["p50_us"] ?? 0, p99: values["p99_us"] ?? 0, rate: values["rate"]!)
     }
 
     private func write(section name: String, title: String, table: String, context: String, to path: String) throws {

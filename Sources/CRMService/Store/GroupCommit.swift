@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import GRDB
 import Synchronization
 
@@ -5,9 +7,13 @@ import Synchronization
 /// share the next transaction, so one fsync makes many calls durable. Each call runs in its own
 /// savepoint (a call that throws undoes only its own changes) and is answered only after the
 /// transaction holding it has committed.
+///
+/// The groups are written by one thread of ours that stays while calls keep coming: it takes
+/// the calls waiting, writes them, and takes the next ones without leaving SQLite's writer, so
+/// the writer never idles between groups waiting for a task to be scheduled.
 public final class GroupCommit: Sendable {
-    /// One call waiting for the writer: `run` applies it inside a savepoint and returns what to
-    /// do once the transaction commits; `fail` answers it when it cannot be committed.
+    /// One call waiting for the writer: `run` applies it and returns what to do once the
+    /// transaction commits; `fail` answers it when it cannot be committed.
     private struct Job: Sendable {
         let run: @Sendable (Database) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
@@ -15,18 +21,34 @@ public final class GroupCommit: Sendable {
 
     private struct State {
         var pending: [Job] = []
-        var draining = false
+        /// A writing thread exists.
+        var running = false
+        /// The writing thread waits on `wake` for calls.
+        var sleeping = false
+        var closed = false
+    }
+
+    /// What a new call must do for the writing thread once the lock is released.
+    private enum Nudge {
+        case none, wake, start
     }
 
     private let writer: any DatabaseWriter
     private let maxBatch: Int
+    private let linger: DispatchTimeInterval
     private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
 
-    /// - Parameter maxBatch: the most calls one transaction holds, which bounds how long the
-    ///   first of them waits for the last.
-    public init(_ writer: any DatabaseWriter, maxBatch: Int = 256) {
+    /// - Parameters:
+    ///   - maxBatch: the most calls one transaction holds, which bounds how long the first of
+    ///     them waits for the last.
+    ///   - linger: how long the writing thread waits for a call before it ends (the next call
+    ///     starts another).
+    public init(_ writer: any DatabaseWriter, maxBatch: Int = 256, linger: DispatchTimeInterval = .milliseconds(200)) {
         self.writer = writer
         self.maxBatch = maxBatch
+        self.linger = linger
     }
 
     /// Runs `body` in a savepoint of the next group transaction and returns its result once
@@ -36,70 +58,126 @@ public final class GroupCommit: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in
-                    var result: T?
-                    try db.inSavepoint {
-                        result = try body(db)
-                        return .commit
-                    }
-                    let value = result!
+                    let value = try body(db)
                     return { continuation.resume(returning: value) }
                 },
                 fail: { continuation.resume(throwing: $0) })
-            let startDrain = state.withLock { s -> Bool in
+            let nudge = state.withLock { s -> Nudge? in
+                guard !s.closed else { return nil }
                 s.pending.append(job)
-                guard !s.draining else { return false }
-                s.draining = true
-                return true
+                if !s.running {
+                    s.running = true
+                    return .start
+                }
+                if s.sleeping {
+                    s.sleeping = false
+                    return .wake
+                }
+                return Nudge.none
             }
-            if startDrain {
-                Task { await self.drain() }
+            switch nudge {
+            case nil: job.fail(DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed"))
+            case .start?: startWriting()
+            case .wake?: wake.signal()
+            case .none?: break
             }
         }
     }
 
-    /// Commits groups until no call is waiting. A group's answers are given while the next
-    /// group is being written: waking the callers is work the writer need not wait for.
-    private func drain() async {
-        var answers: [@Sendable () -> Void] = []
+    /// How many calls wait for the writer (for tests).
+    var waiting: Int { state.withLock { $0.pending.count } }
+
+    /// Refuses new calls, and returns once the calls already made are committed and answered.
+    public func close() {
+        let (wait, nudge) = state.withLock { s -> (Bool, Bool) in
+            s.closed = true
+            defer { s.sleeping = false }
+            return (s.running, s.sleeping)
+        }
+        if nudge { wake.signal() }
+        if wait { stopped.wait() }
+    }
+
+    private func startWriting() {
+        Thread {
+            Thread.current.name = "crm-group-commit"  // names the thread only from inside it
+            self.writeGroups()
+        }.start()
+    }
+
+    /// What the writing thread does next.
+    private enum Step {
+        case write([Job]), sleep, stop
+    }
+
+    /// The writing thread: commits groups while calls keep coming. Each group's answers are
+    /// given on the concurrency pool while the next group is written.
+    private func writeGroups() {
         while true {
-            let jobs = state.withLock { s -> [Job] in
-                let batch = Array(s.pending.prefix(maxBatch))
-                s.pending.removeFirst(batch.count)
-                return batch
+            let step = state.withLock { s -> Step in
+                if !s.pending.isEmpty {
+                    let batch = Array(s.pending.prefix(maxBatch))
+                    s.pending.removeFirst(batch.count)
+                    return .write(batch)
+                }
+                if s.closed {
+                    s.running = false
+                    return .stop
+                }
+                s.sleeping = true
+                return .sleep
             }
-            if jobs.isEmpty {
-                for answer in answers { answer() }
-                answers = []
-                // The callers just answered may have sent more; stop only when none did.
-                let done = state.withLock { s -> Bool in
-                    guard s.pending.isEmpty else { return false }
-                    s.draining = false
+            switch step {
+            case .write(let jobs):
+                let answers = commit(jobs)
+                Task.detached { for answer in answers { answer() } }
+            case .stop:
+                stopped.signal()
+                return
+            case .sleep:
+                if wake.wait(timeout: .now() + linger) == .success { continue }
+                let ended = state.withLock { s -> Bool in
+                    // Still sleeping: nothing came. Otherwise whoever cleared it signals `wake`,
+                    // and that signal must be taken.
+                    guard s.sleeping else { return false }
+                    s.sleeping = false
+                    s.running = false
                     return true
                 }
-                if done { return }
-                continue
+                if ended { return }
+                wake.wait()
             }
-            async let written = commit(jobs)
-            for answer in answers { answer() }
-            answers = await written
         }
     }
 
     /// Runs a group in one transaction and returns what answers each call: its result once
     /// committed, or its error.
-    private func commit(_ jobs: [Job]) async -> [@Sendable () -> Void] {
+    private func commit(_ jobs: [Job]) -> [@Sendable () -> Void] {
         do {
-            return try await writer.write { db in
-                jobs.map { job in
-                    do {
-                        return try job.run(db)
-                    } catch {
-                        return { job.fail(error) }
+            return try writer.writeWithoutTransaction { db in
+                var answers: [@Sendable () -> Void] = []
+                answers.reserveCapacity(jobs.count)
+                try db.inTransaction(.immediate) {
+                    // Prepared once: a savepoint per call must not cost a parse per call.
+                    let begin = try db.cachedStatement(sql: "SAVEPOINT call")
+                    let release = try db.cachedStatement(sql: "RELEASE call")
+                    let undo = try db.cachedStatement(sql: "ROLLBACK TO call")
+                    for job in jobs {
+                        try begin.execute()
+                        do {
+                            answers.append(try job.run(db))
+                        } catch {
+                            try undo.execute()
+                            answers.append { job.fail(error) }
+                        }
+                        try release.execute()
                     }
+                    return .commit
                 }
+                return answers
             }
         } catch {
-            // The commit itself failed: nothing of this group landed.
+            // The transaction failed: nothing of this group landed.
             return jobs.map { job in { job.fail(error) } }
         }
     }

@@ -46,6 +46,7 @@ public final class LeadsDatabase: Sendable {
 
     /// Closes the database; pending writes finish first.
     public func close() throws {
+        commits.close()
         try pool.close()
     }
 
