@@ -15,13 +15,19 @@ struct GroupCommitTests {
         var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
     }
 
-    @Test("concurrent calls all commit, a call that throws undoes only its own changes, and answers come after the commit")
-    func concurrentCalls() async throws {
+    /// A database in a folder of its own (the caller removes it) with one table, `t (n)`.
+    static func database() async throws -> (DatabasePool, URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-group-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let pool = try DatabasePool(path: folder.appendingPathComponent("g.sqlite").path)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY)") }
+        return (pool, folder)
+    }
+
+    @Test("concurrent calls all commit, a call that throws undoes only its own changes, and answers come after the commit")
+    func concurrentCalls() async throws {
+        let (pool, folder) = try await Self.database()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let commits = GroupCommit(pool, maxBatch: 8)
         let results = await withTaskGroup(of: (Int, Result<Int64, any Error>).self) { group in
             for n in 0..<64 {
@@ -59,11 +65,8 @@ struct GroupCommitTests {
 
     @Test("close waits for the calls already made, then refuses new ones; a call after the writing thread ended starts another")
     func closeAndRestart() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-group-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (pool, folder) = try await Self.database()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let pool = try DatabasePool(path: folder.appendingPathComponent("g.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY)") }
         // The writing thread ends 1 ms after its last call, so calls below find it gone.
         let commits = GroupCommit(pool, maxBatch: 4, linger: .milliseconds(1))
         for n in 0..<3 {
