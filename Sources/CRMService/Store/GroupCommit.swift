@@ -30,7 +30,7 @@ public final class GroupCommit: Sendable {
 
     /// What a new call must do for the writing thread once the lock is released.
     private enum Nudge {
-        case none, wake, start
+        case nothing, wake, start, refuse
     }
 
     private let writer: any DatabaseWriter
@@ -62,8 +62,8 @@ public final class GroupCommit: Sendable {
                     return { continuation.resume(returning: value) }
                 },
                 fail: { continuation.resume(throwing: $0) })
-            let nudge = state.withLock { s -> Nudge? in
-                guard !s.closed else { return nil }
+            let nudge = state.withLock { s -> Nudge in
+                guard !s.closed else { return .refuse }
                 s.pending.append(job)
                 if !s.running {
                     s.running = true
@@ -73,13 +73,13 @@ public final class GroupCommit: Sendable {
                     s.sleeping = false
                     return .wake
                 }
-                return Nudge.none
+                return .nothing
             }
             switch nudge {
-            case nil: job.fail(DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed"))
-            case .start?: startWriting()
-            case .wake?: wake.signal()
-            case .none?: break
+            case .refuse: job.fail(DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed"))
+            case .start: startWriting()
+            case .wake: wake.signal()
+            case .nothing: break
             }
         }
     }
