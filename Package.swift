@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "crm-bench", targets: ["crm-bench"]),
         .executable(name: "crm-echo", targets: ["crm-echo"]),
         .executable(name: "crm-leads", targets: ["crm-leads"]),
+        .executable(name: "crm-activities", targets: ["crm-activities"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -101,6 +102,33 @@ let package = Package(
             ],
             path: "services/leads/Sources/crm-leads"
         ),
+        // The activities service: its rules (no wire, no SQL: the compiler keeps them out), its store
+        // and handlers, its executable (services/activities/ holds its ops files and tests).
+        .target(name: "ActivitiesDomain", dependencies: ["CRMDomain"], path: "services/activities/Sources/ActivitiesDomain"),
+        .target(
+            name: "ActivitiesService",
+            dependencies: [
+                "ActivitiesDomain",
+                "CRMAPI",
+                "CRMDomain",
+                "CRMRPC",
+                "CRMService",
+                "CRMWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "services/activities/Sources/ActivitiesService"
+        ),
+        .executableTarget(
+            name: "crm-activities",
+            dependencies: [
+                "ActivitiesService",
+                "CRMRPC",
+                "CRMService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "services/activities/Sources/crm-activities"
+        ),
         // The command line for people.
         .executableTarget(
             name: "crm",
@@ -158,6 +186,10 @@ let package = Package(
         .testTarget(
             name: "LeadsServiceTests",
             dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "ActivitiesServiceTests",
+            dependencies: ["ActivitiesService", "ActivitiesDomain", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
+            path: "services/activities/Tests/ActivitiesServiceTests"),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]

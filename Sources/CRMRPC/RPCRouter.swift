@@ -23,7 +23,7 @@ public struct RPCRouter: Sendable {
         let invoke: @Sendable (_ body: ByteBuffer, _ limits: DecodeLimits, _ context: ServerContext, _ output: Output) async throws -> ByteBuffer?
     }
 
-    private(set) var routes: [String: Route] = [:]
+    var routes: [String: Route] = [:]
     public private(set) var serviceNames: [String] = []
 
     public init() {}

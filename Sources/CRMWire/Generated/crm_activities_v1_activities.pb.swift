@@ -459,10 +459,18 @@ extension ActivitiesV1 {
         public var createdAt: Int64 = 0
         /// When it last changed (Unix ms).
         public var updatedAt: Int64 = 0
+        /// The lead's name, carried over from crm-leads when the activity was scheduled.
+        public var leadFullName: String = ""
+        /// The lead's company, carried over when scheduled.
+        public var leadCompany: String = ""
+        /// The lead's primary e-mail, carried over when scheduled.
+        public var leadEmail: String = ""
+        /// The lead's primary phone, carried over when scheduled.
+        public var leadPhone: String = ""
 
         public init() {}
 
-        public init(id: Int64 = 0, leadId: Int64 = 0, typeId: Int64 = 0, kind: ActivitiesV1.ActivityKind = ActivitiesV1.ActivityKind(protoValue: 0), subject: String = "", description: String = "", startAt: Int64 = 0, endAt: Int64 = 0, location: String = "", assigneeId: Int64 = 0, status: ActivitiesV1.WorkStatus = ActivitiesV1.WorkStatus(protoValue: 0), outcome: String = "", closedAt: Int64 = 0, timeOverdueMs: Int64 = 0, version: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0, updatedAt: Int64 = 0) {
+        public init(id: Int64 = 0, leadId: Int64 = 0, typeId: Int64 = 0, kind: ActivitiesV1.ActivityKind = ActivitiesV1.ActivityKind(protoValue: 0), subject: String = "", description: String = "", startAt: Int64 = 0, endAt: Int64 = 0, location: String = "", assigneeId: Int64 = 0, status: ActivitiesV1.WorkStatus = ActivitiesV1.WorkStatus(protoValue: 0), outcome: String = "", closedAt: Int64 = 0, timeOverdueMs: Int64 = 0, version: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0, updatedAt: Int64 = 0, leadFullName: String = "", leadCompany: String = "", leadEmail: String = "", leadPhone: String = "") {
             self.id = id
             self.leadId = leadId
             self.typeId = typeId
@@ -481,6 +489,10 @@ extension ActivitiesV1 {
             self.createdBy = createdBy
             self.createdAt = createdAt
             self.updatedAt = updatedAt
+            self.leadFullName = leadFullName
+            self.leadCompany = leadCompany
+            self.leadEmail = leadEmail
+            self.leadPhone = leadPhone
         }
     }
 
@@ -874,10 +886,12 @@ extension ActivitiesV1 {
         public var overdueOnly: Bool = false
         /// The instant overdue is judged at (Unix ms); 0 for now.
         public var overdueAsOf: Int64 = 0
+        /// Only assigned to the caller.
+        public var mine: Bool = false
 
         public init() {}
 
-        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.WorkStatus] = [], kinds: [ActivitiesV1.ActivityKind] = [], typeIds: [Int64] = [], start: RpcV1.TimeRange? = nil, overdueOnly: Bool = false, overdueAsOf: Int64 = 0) {
+        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.WorkStatus] = [], kinds: [ActivitiesV1.ActivityKind] = [], typeIds: [Int64] = [], start: RpcV1.TimeRange? = nil, overdueOnly: Bool = false, overdueAsOf: Int64 = 0, mine: Bool = false) {
             self.leadId = leadId
             self.assigneeIds = assigneeIds
             self.statuses = statuses
@@ -886,6 +900,7 @@ extension ActivitiesV1 {
             self.start = start
             self.overdueOnly = overdueOnly
             self.overdueAsOf = overdueAsOf
+            self.mine = mine
         }
     }
 
@@ -946,12 +961,16 @@ extension ActivitiesV1 {
         public var openActivityIds: [Int64] = []
         /// Open tasks.
         public var openTaskIds: [Int64] = []
+        /// Each open activity and task as a person reads it, such as "activity 4 (Demo, ends
+        /// 2026-12-01 10:00 UTC)": for the refusal crm-leads gives.
+        public var descriptions: [String] = []
 
         public init() {}
 
-        public init(openActivityIds: [Int64] = [], openTaskIds: [Int64] = []) {
+        public init(openActivityIds: [Int64] = [], openTaskIds: [Int64] = [], descriptions: [String] = []) {
             self.openActivityIds = openActivityIds
             self.openTaskIds = openTaskIds
+            self.descriptions = descriptions
         }
     }
 
@@ -1006,10 +1025,12 @@ extension ActivitiesV1 {
         public var overdueAsOf: Int64 = 0
         /// Only tasks linked to this incident; 0 for any.
         public var incidentId: Int64 = 0
+        /// Only assigned to the caller.
+        public var mine: Bool = false
 
         public init() {}
 
-        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.WorkStatus] = [], typeIds: [Int64] = [], due: RpcV1.TimeRange? = nil, overdueOnly: Bool = false, overdueAsOf: Int64 = 0, incidentId: Int64 = 0) {
+        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.WorkStatus] = [], typeIds: [Int64] = [], due: RpcV1.TimeRange? = nil, overdueOnly: Bool = false, overdueAsOf: Int64 = 0, incidentId: Int64 = 0, mine: Bool = false) {
             self.leadId = leadId
             self.assigneeIds = assigneeIds
             self.statuses = statuses
@@ -1018,6 +1039,7 @@ extension ActivitiesV1 {
             self.overdueOnly = overdueOnly
             self.overdueAsOf = overdueAsOf
             self.incidentId = incidentId
+            self.mine = mine
         }
     }
 
@@ -1124,10 +1146,12 @@ extension ActivitiesV1 {
         public var start: RpcV1.TimeRange? = nil
         /// Words that must all appear in the title or description.
         public var text: String = ""
+        /// Only assigned to the caller.
+        public var mine: Bool = false
 
         public init() {}
 
-        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.IncidentStatus] = [], priorities: [ActivitiesV1.IncidentPriority] = [], typeIds: [Int64] = [], start: RpcV1.TimeRange? = nil, text: String = "") {
+        public init(leadId: Int64 = 0, assigneeIds: [Int64] = [], statuses: [ActivitiesV1.IncidentStatus] = [], priorities: [ActivitiesV1.IncidentPriority] = [], typeIds: [Int64] = [], start: RpcV1.TimeRange? = nil, text: String = "", mine: Bool = false) {
             self.leadId = leadId
             self.assigneeIds = assigneeIds
             self.statuses = statuses
@@ -1135,6 +1159,7 @@ extension ActivitiesV1 {
             self.typeIds = typeIds
             self.start = start
             self.text = text
+            self.mine = mine
         }
     }
 
@@ -1451,6 +1476,10 @@ extension ActivitiesV1.Activity: WireMessage, CBridged {
         createdBy = c.created_by
         createdAt = c.created_at
         updatedAt = c.updated_at
+        leadFullName = CBridge.string(c.lead_full_name)
+        leadCompany = CBridge.string(c.lead_company)
+        leadEmail = CBridge.string(c.lead_email)
+        leadPhone = CBridge.string(c.lead_phone)
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Activities__V1__Activity> {
@@ -1474,6 +1503,10 @@ extension ActivitiesV1.Activity: WireMessage, CBridged {
         c.pointee.created_by = createdBy
         c.pointee.created_at = createdAt
         c.pointee.updated_at = updatedAt
+        c.pointee.lead_full_name = try arena.string(leadFullName, field: "lead_full_name")
+        c.pointee.lead_company = try arena.string(leadCompany, field: "lead_company")
+        c.pointee.lead_email = try arena.string(leadEmail, field: "lead_email")
+        c.pointee.lead_phone = try arena.string(leadPhone, field: "lead_phone")
         return c
     }
 }
@@ -2135,6 +2168,7 @@ extension ActivitiesV1.ActivityFilter: WireMessage, CBridged {
         start = c.start.map { RpcV1.TimeRange(cMessage: $0) }
         overdueOnly = c.overdue_only != 0
         overdueAsOf = c.overdue_as_of
+        mine = c.mine != 0
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Activities__V1__ActivityFilter> {
@@ -2152,6 +2186,7 @@ extension ActivitiesV1.ActivityFilter: WireMessage, CBridged {
         if let value = start { c.pointee.start = try value.toCMessage(arena) }
         c.pointee.overdue_only = overdueOnly ? 1 : 0
         c.pointee.overdue_as_of = overdueAsOf
+        c.pointee.mine = mine ? 1 : 0
         return c
     }
 }
@@ -2291,6 +2326,7 @@ extension ActivitiesV1.GetOpenWorkResponse: WireMessage, CBridged {
         let c = pointer.pointee
         openActivityIds = CBridge.array(c.open_activity_ids, count: c.n_open_activity_ids)
         openTaskIds = CBridge.array(c.open_task_ids, count: c.n_open_task_ids)
+        descriptions = CBridge.array(c.descriptions, count: c.n_descriptions) { CBridge.string($0) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Activities__V1__GetOpenWorkResponse> {
@@ -2300,6 +2336,8 @@ extension ActivitiesV1.GetOpenWorkResponse: WireMessage, CBridged {
         c.pointee.open_activity_ids = arena.copy(openActivityIds)
         c.pointee.n_open_task_ids = openTaskIds.count
         c.pointee.open_task_ids = arena.copy(openTaskIds)
+        c.pointee.n_descriptions = descriptions.count
+        c.pointee.descriptions = try arena.map(descriptions) { (element: String) throws(WireError) -> UnsafeMutablePointer<CChar>? in try arena.string(element, field: "descriptions") }
         return c
     }
 }
@@ -2407,6 +2445,7 @@ extension ActivitiesV1.TaskFilter: WireMessage, CBridged {
         overdueOnly = c.overdue_only != 0
         overdueAsOf = c.overdue_as_of
         incidentId = c.incident_id
+        mine = c.mine != 0
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Activities__V1__TaskFilter> {
@@ -2423,6 +2462,7 @@ extension ActivitiesV1.TaskFilter: WireMessage, CBridged {
         c.pointee.overdue_only = overdueOnly ? 1 : 0
         c.pointee.overdue_as_of = overdueAsOf
         c.pointee.incident_id = incidentId
+        c.pointee.mine = mine ? 1 : 0
         return c
     }
 }
@@ -2642,6 +2682,7 @@ extension ActivitiesV1.IncidentFilter: WireMessage, CBridged {
         typeIds = CBridge.array(c.type_ids, count: c.n_type_ids)
         start = c.start.map { RpcV1.TimeRange(cMessage: $0) }
         text = CBridge.string(c.text)
+        mine = c.mine != 0
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Activities__V1__IncidentFilter> {
@@ -2658,6 +2699,7 @@ extension ActivitiesV1.IncidentFilter: WireMessage, CBridged {
         c.pointee.type_ids = arena.copy(typeIds)
         if let value = start { c.pointee.start = try value.toCMessage(arena) }
         c.pointee.text = try arena.string(text, field: "text")
+        c.pointee.mine = mine ? 1 : 0
         return c
     }
 }

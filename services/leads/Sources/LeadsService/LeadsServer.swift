@@ -33,7 +33,6 @@ public final class LeadsServer: Sendable {
     public let database: LeadsDatabase
     let env: Environment
     let openWork: OpenWorkCheck
-    let notifier = EventNotifier()
 
     public init(_ configuration: Configuration) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
@@ -85,7 +84,7 @@ public final class LeadsServer: Sendable {
         router.register(AuthHandler(env: env))
         router.register(DirectoryHandler(env: env))
         router.register(LeadConfigHandler(env: env))
-        router.register(LeadsHandler(env: env, openWork: openWork, notifier: notifier))
+        router.register(LeadsHandler(env: env, openWork: openWork, notifier: database.commits))
         return router
     }
 }

@@ -2135,7 +2135,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__work_type__descriptor =
   (ProtobufCMessageInit) crm__activities__v1__work_type__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__activities__v1__activity__field_descriptors[18] =
+static const ProtobufCFieldDescriptor crm__activities__v1__activity__field_descriptors[22] =
 {
   {
     "id",
@@ -2353,6 +2353,54 @@ static const ProtobufCFieldDescriptor crm__activities__v1__activity__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lead_full_name",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__Activity, lead_full_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_company",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__Activity, lead_company),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_email",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__Activity, lead_email),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_phone",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__Activity, lead_phone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__activities__v1__activity__field_indices_by_name[] = {
   9,   /* field[9] = assignee_id */
@@ -2363,7 +2411,11 @@ static const unsigned crm__activities__v1__activity__field_indices_by_name[] = {
   7,   /* field[7] = end_at */
   0,   /* field[0] = id */
   3,   /* field[3] = kind */
+  19,   /* field[19] = lead_company */
+  20,   /* field[20] = lead_email */
+  18,   /* field[18] = lead_full_name */
   1,   /* field[1] = lead_id */
+  21,   /* field[21] = lead_phone */
   8,   /* field[8] = location */
   11,   /* field[11] = outcome */
   6,   /* field[6] = start_at */
@@ -2377,7 +2429,7 @@ static const unsigned crm__activities__v1__activity__field_indices_by_name[] = {
 static const ProtobufCIntRange crm__activities__v1__activity__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor crm__activities__v1__activity__descriptor =
 {
@@ -2387,7 +2439,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__activity__descriptor =
   "Crm__Activities__V1__Activity",
   "crm.activities.v1",
   sizeof(Crm__Activities__V1__Activity),
-  18,
+  22,
   crm__activities__v1__activity__field_descriptors,
   crm__activities__v1__activity__field_indices_by_name,
   1,  crm__activities__v1__activity__number_ranges,
@@ -3802,7 +3854,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__delete_response__descripto
   (ProtobufCMessageInit) crm__activities__v1__delete_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__activities__v1__activity_filter__field_descriptors[8] =
+static const ProtobufCFieldDescriptor crm__activities__v1__activity_filter__field_descriptors[9] =
 {
   {
     "lead_id",
@@ -3900,11 +3952,24 @@ static const ProtobufCFieldDescriptor crm__activities__v1__activity_filter__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mine",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__ActivityFilter, mine),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__activities__v1__activity_filter__field_indices_by_name[] = {
   1,   /* field[1] = assignee_ids */
   3,   /* field[3] = kinds */
   0,   /* field[0] = lead_id */
+  8,   /* field[8] = mine */
   7,   /* field[7] = overdue_as_of */
   6,   /* field[6] = overdue_only */
   5,   /* field[5] = start */
@@ -3914,7 +3979,7 @@ static const unsigned crm__activities__v1__activity_filter__field_indices_by_nam
 static const ProtobufCIntRange crm__activities__v1__activity_filter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor crm__activities__v1__activity_filter__descriptor =
 {
@@ -3924,7 +3989,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__activity_filter__descripto
   "Crm__Activities__V1__ActivityFilter",
   "crm.activities.v1",
   sizeof(Crm__Activities__V1__ActivityFilter),
-  8,
+  9,
   crm__activities__v1__activity_filter__field_descriptors,
   crm__activities__v1__activity_filter__field_indices_by_name,
   1,  crm__activities__v1__activity_filter__number_ranges,
@@ -4110,7 +4175,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__get_open_work_request__des
   (ProtobufCMessageInit) crm__activities__v1__get_open_work_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__activities__v1__get_open_work_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor crm__activities__v1__get_open_work_response__field_descriptors[3] =
 {
   {
     "open_activity_ids",
@@ -4136,15 +4201,28 @@ static const ProtobufCFieldDescriptor crm__activities__v1__get_open_work_respons
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "descriptions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Crm__Activities__V1__GetOpenWorkResponse, n_descriptions),
+    offsetof(Crm__Activities__V1__GetOpenWorkResponse, descriptions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__activities__v1__get_open_work_response__field_indices_by_name[] = {
+  2,   /* field[2] = descriptions */
   0,   /* field[0] = open_activity_ids */
   1,   /* field[1] = open_task_ids */
 };
 static const ProtobufCIntRange crm__activities__v1__get_open_work_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor crm__activities__v1__get_open_work_response__descriptor =
 {
@@ -4154,7 +4232,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__get_open_work_response__de
   "Crm__Activities__V1__GetOpenWorkResponse",
   "crm.activities.v1",
   sizeof(Crm__Activities__V1__GetOpenWorkResponse),
-  2,
+  3,
   crm__activities__v1__get_open_work_response__field_descriptors,
   crm__activities__v1__get_open_work_response__field_indices_by_name,
   1,  crm__activities__v1__get_open_work_response__number_ranges,
@@ -4276,7 +4354,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__update_task_request__descr
   (ProtobufCMessageInit) crm__activities__v1__update_task_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__activities__v1__task_filter__field_descriptors[8] =
+static const ProtobufCFieldDescriptor crm__activities__v1__task_filter__field_descriptors[9] =
 {
   {
     "lead_id",
@@ -4374,12 +4452,25 @@ static const ProtobufCFieldDescriptor crm__activities__v1__task_filter__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mine",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__TaskFilter, mine),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__activities__v1__task_filter__field_indices_by_name[] = {
   1,   /* field[1] = assignee_ids */
   4,   /* field[4] = due */
   7,   /* field[7] = incident_id */
   0,   /* field[0] = lead_id */
+  8,   /* field[8] = mine */
   6,   /* field[6] = overdue_as_of */
   5,   /* field[5] = overdue_only */
   2,   /* field[2] = statuses */
@@ -4388,7 +4479,7 @@ static const unsigned crm__activities__v1__task_filter__field_indices_by_name[] 
 static const ProtobufCIntRange crm__activities__v1__task_filter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor crm__activities__v1__task_filter__descriptor =
 {
@@ -4398,7 +4489,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__task_filter__descriptor =
   "Crm__Activities__V1__TaskFilter",
   "crm.activities.v1",
   sizeof(Crm__Activities__V1__TaskFilter),
-  8,
+  9,
   crm__activities__v1__task_filter__field_descriptors,
   crm__activities__v1__task_filter__field_indices_by_name,
   1,  crm__activities__v1__task_filter__number_ranges,
@@ -4712,7 +4803,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__delete_incident_request__d
   (ProtobufCMessageInit) crm__activities__v1__delete_incident_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__activities__v1__incident_filter__field_descriptors[7] =
+static const ProtobufCFieldDescriptor crm__activities__v1__incident_filter__field_descriptors[8] =
 {
   {
     "lead_id",
@@ -4798,10 +4889,23 @@ static const ProtobufCFieldDescriptor crm__activities__v1__incident_filter__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mine",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Activities__V1__IncidentFilter, mine),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__activities__v1__incident_filter__field_indices_by_name[] = {
   1,   /* field[1] = assignee_ids */
   0,   /* field[0] = lead_id */
+  7,   /* field[7] = mine */
   3,   /* field[3] = priorities */
   5,   /* field[5] = start */
   2,   /* field[2] = statuses */
@@ -4811,7 +4915,7 @@ static const unsigned crm__activities__v1__incident_filter__field_indices_by_nam
 static const ProtobufCIntRange crm__activities__v1__incident_filter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor crm__activities__v1__incident_filter__descriptor =
 {
@@ -4821,7 +4925,7 @@ const ProtobufCMessageDescriptor crm__activities__v1__incident_filter__descripto
   "Crm__Activities__V1__IncidentFilter",
   "crm.activities.v1",
   sizeof(Crm__Activities__V1__IncidentFilter),
-  7,
+  8,
   crm__activities__v1__incident_filter__field_descriptors,
   crm__activities__v1__incident_filter__field_indices_by_name,
   1,  crm__activities__v1__incident_filter__number_ranges,

@@ -3,29 +3,6 @@ import CRMWire
 
 // Users and units between the wire (LeadsV1) and the domain.
 
-extension Role {
-    init?(_ wire: LeadsV1.Role) {
-        switch wire {
-        case .admin: self = .admin
-        case .salesManager: self = .salesManager
-        case .unitManager: self = .unitManager
-        case .agent: self = .agent
-        case .service: self = .service
-        case .unspecified, .unrecognized: return nil
-        }
-    }
-
-    var wire: LeadsV1.Role {
-        switch self {
-        case .admin: .admin
-        case .salesManager: .salesManager
-        case .unitManager: .unitManager
-        case .agent: .agent
-        case .service: .service
-        }
-    }
-}
-
 extension UnitKind {
     init?(_ wire: LeadsV1.UnitKind) {
         switch wire {

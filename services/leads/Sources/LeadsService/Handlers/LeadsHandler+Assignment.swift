@@ -61,7 +61,6 @@ extension LeadsHandler {
                 }
                 return LeadsV1.AssignLeadsResponse(assignedIds: assigned, failures: failures)
             }
-            notifier.signal()
             return response
         }
     }

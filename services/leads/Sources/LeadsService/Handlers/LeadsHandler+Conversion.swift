@@ -19,7 +19,6 @@ extension LeadsHandler {
                 let saved = try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "converted")
                 return try conversionDetails(db, saved)
             }
-            notifier.signal()
             return details
         }
     }

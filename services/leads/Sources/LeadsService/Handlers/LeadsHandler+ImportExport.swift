@@ -37,7 +37,6 @@ extension LeadsHandler {
                 do {
                     let response = try await storeImport(
                         request, prepared, generation: seen.generation, knownUsers: Set(logins.keys), caller: caller, context: context, now: now)
-                    if !request.dryRun && response.created > 0 { notifier.signal() }
                     return response
                 } catch is ConfigurationChanged {
                     continue

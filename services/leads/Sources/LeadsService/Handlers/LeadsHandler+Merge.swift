@@ -30,7 +30,6 @@ extension LeadsHandler {
                 return try save(db, old: keep, new: kept, actor: caller.userID, now: now, action: "merged",
                                 reason: "lead \(other.id) merged into this one").wire(now: now, unread: false)
             }
-            notifier.signal()
             return lead
         }
     }

@@ -1,6 +1,7 @@
 import CRMAPI
 import CRMDomain
 import CRMRPC
+import CRMService
 import CRMWire
 import GRDB
 
@@ -9,7 +10,7 @@ import GRDB
 struct LeadsHandler: RPCService {
     let env: Environment
     let openWork: OpenWorkCheck
-    let notifier: EventNotifier
+    let notifier: CommitSignal
 
     var serviceName: String { LeadsV1.Leads.name }
 
@@ -87,7 +88,6 @@ struct LeadsHandler: RPCService {
                 let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
                 return try applyRules(db, saved, rules: current.rules, now: now)
             } answer: { $0.wire(now: now, unread: false) }
-            notifier.signal()
             return lead
         }
     }
@@ -150,7 +150,6 @@ struct LeadsHandler: RPCService {
                 if let statusID { try LeadLifecycle(configuration: configuration, now: now).changeStatus(&lead, to: statusID) }
                 return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "updated").wire(now: now, unread: false)
             }
-            notifier.signal()
             return lead
         }
     }
@@ -187,14 +186,19 @@ struct LeadsHandler: RPCService {
             if id <= 0 { v.add("id", "must be a lead's id") }
             if version <= 0 { v.add("version", "must be the version you read") }
             try v.check()
-            if needsNoOpenWork {
-                // Asked before the transaction: a remote call must not hold the write lock.
-                let visible = try await env.database.read { db in try LeadStore.lead(db, id: id).map { LeadAccess.canSee(caller, $0) } ?? false }
-                guard visible else { throw DomainError.notFound("no lead with id \(id)") }
-                let open = try await openWork.count(id, context)
-                if open > 0 { throw DomainError.failedPrecondition("lead \(id) has \(open) open activities or tasks: complete or cancel them first") }
-            }
             let now = env.clock.millis()
+            if needsNoOpenWork {
+                // The request and the lead's own rules first, on what is committed now: a call
+                // that can never succeed must not be told to retry because crm-activities is down.
+                try await env.database.read { db in
+                    var lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                    try lead.requireVersion(version)
+                    try rule(&lead, LeadLifecycle(configuration: try env.database.configuration.load(db), now: now), caller)
+                }
+                // Then crm-activities, before the transaction: a remote call must not hold the write lock.
+                let open = try await openWork.open(id, context)
+                if !open.isEmpty { throw OpenWorkCheck.refusal(leadID: id, open: open) }
+            }
             let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
                 let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
                 try current.requireVersion(version)
@@ -204,7 +208,6 @@ struct LeadsHandler: RPCService {
                 try follow?(db, &lead, configuration, caller, now)
                 return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: action, reason: reason).wire(now: now, unread: false)
             }
-            notifier.signal()
             return lead
         }
     }
@@ -241,7 +244,6 @@ struct LeadsHandler: RPCService {
                 try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))
                 return LeadsV1.DeleteLeadResponse()
             }
-            notifier.signal()
             return response
         }
     }

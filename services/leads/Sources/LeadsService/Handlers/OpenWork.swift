@@ -6,15 +6,30 @@ import CRMWire
 /// How many open activities and tasks a lead has, asked of crm-activities before a win, loss or
 /// cancellation (seed 001). It fails closed: if crm-activities cannot answer, neither can we.
 public struct OpenWorkCheck: Sendable {
-    let count: @Sendable (_ leadID: Int64, _ context: ServerContext) async throws -> Int
+    /// The lead's open work, each item as a person reads it ("activity 4 (Demo, ends ...)").
+    let open: @Sendable (_ leadID: Int64, _ context: ServerContext) async throws -> [String]
 
+    /// A check that knows only how many items are open.
     public init(_ count: @escaping @Sendable (_ leadID: Int64, _ context: ServerContext) async throws -> Int) {
-        self.count = count
+        self.open = { leadID, context in
+            Array(repeating: "an open activity or task", count: try await count(leadID, context))
+        }
+    }
+
+    public init(describing open: @escaping @Sendable (_ leadID: Int64, _ context: ServerContext) async throws -> [String]) {
+        self.open = open
+    }
+
+    /// The refusal of closing a lead that has open work, naming the work.
+    static func refusal(leadID: Int64, open: [String]) -> DomainError {
+        let named = open.filter { $0 != "an open activity or task" }
+        let what = named.count == open.count ? named.joined(separator: "; ") : "\(open.count) open activities or tasks"
+        return DomainError.failedPrecondition("lead \(leadID) has open work: \(what). Complete, cancel or delete it first")
     }
 
     /// Asks crm-activities at `client`, on the caller's behalf (the token is valid there too).
     public static func activities(_ client: RPCClient) -> OpenWorkCheck {
-        OpenWorkCheck { leadID, context in
+        OpenWorkCheck(describing: { leadID, context in
             let remaining = context.deadline.map { $0 - .now } ?? .seconds(5)
             let options = CallOptions(timeout: min(remaining, .seconds(5)), metadata: Metadata(authorization: context.metadata.authorization, traceID: context.metadata.traceID))
             let open: ActivitiesV1.GetOpenWorkResponse
@@ -28,12 +43,15 @@ public struct OpenWorkCheck: Sendable {
                     throw error
                 }
             }
-            return open.openActivityIds.count + open.openTaskIds.count
-        }
+            let count = open.openActivityIds.count + open.openTaskIds.count
+            // An older crm-activities sends ids without descriptions.
+            return open.descriptions.count == count ? open.descriptions
+                : open.openActivityIds.map { "activity \($0)" } + open.openTaskIds.map { "task \($0)" }
+        })
     }
 
     /// When no crm-activities is configured: every win, loss and cancellation is refused.
-    public static let unconfigured = OpenWorkCheck { leadID, _ in
+    public static let unconfigured = OpenWorkCheck(describing: { leadID, _ in
         throw RPCError(.unavailable, "no crm-activities is configured (peer.activities), so whether lead \(leadID) has open activities cannot be checked")
-    }
+    })
 }

@@ -6,7 +6,10 @@ import GRDB
 /// versioned migrations. A shipped migration is never edited; changes come as new ones.
 public final class LeadsDatabase: Sendable {
     let pool: DatabasePool
-    private let commits: GroupCommit
+    private let group: GroupCommit
+    /// Yields after each commit: what WatchEvents waits on, so every change that appends an
+    /// event (users, units and configuration too) wakes the feed's watchers.
+    let commits = CommitSignal()
     /// The lead configuration as last read, reused while its generation is unchanged.
     let configuration = ConfigurationCache()
 
@@ -29,14 +32,16 @@ public final class LeadsDatabase: Sendable {
         // `write`) is what keeps durable writes fast.
         pool = try DatabasePool.durable(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
-        commits = GroupCommit(pool)
+        group = GroupCommit(pool)
     }
 
     /// Runs `body` atomically: everything it does commits together or not at all, and it
     /// returns only once committed. Calls arriving together share one transaction (each in its
     /// own savepoint), so one disk sync serves them all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await commits.write(body)
+        let result = try await group.write(body)
+        commits.signal()
+        return result
     }
 
     /// Runs `body` on a snapshot of the committed data.
@@ -46,7 +51,8 @@ public final class LeadsDatabase: Sendable {
 
     /// Closes the database; pending writes finish first.
     public func close() throws {
-        commits.close()
+        group.close()
+        commits.finish()
         try pool.close()
     }
 

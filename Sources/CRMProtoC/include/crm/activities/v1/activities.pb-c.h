@@ -338,10 +338,26 @@ struct  Crm__Activities__V1__Activity
    * When it last changed (Unix ms).
    */
   int64_t updated_at;
+  /*
+   * The lead's name, carried over from crm-leads when the activity was scheduled.
+   */
+  char *lead_full_name;
+  /*
+   * The lead's company, carried over when scheduled.
+   */
+  char *lead_company;
+  /*
+   * The lead's primary e-mail, carried over when scheduled.
+   */
+  char *lead_email;
+  /*
+   * The lead's primary phone, carried over when scheduled.
+   */
+  char *lead_phone;
 };
 #define CRM__ACTIVITIES__V1__ACTIVITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__activities__v1__activity__descriptor) \
-    , 0, 0, 0, CRM__ACTIVITIES__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, CRM__ACTIVITIES__V1__WORK_STATUS__WORK_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, CRM__ACTIVITIES__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, CRM__ACTIVITIES__V1__WORK_STATUS__WORK_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -889,10 +905,14 @@ struct  Crm__Activities__V1__ActivityFilter
    * The instant overdue is judged at (Unix ms); 0 for now.
    */
   int64_t overdue_as_of;
+  /*
+   * Only assigned to the caller.
+   */
+  protobuf_c_boolean mine;
 };
 #define CRM__ACTIVITIES__V1__ACTIVITY_FILTER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__activities__v1__activity_filter__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, 0, 0, 0 }
 
 
 /*
@@ -981,10 +1001,16 @@ struct  Crm__Activities__V1__GetOpenWorkResponse
    */
   size_t n_open_task_ids;
   int64_t *open_task_ids;
+  /*
+   * Each open activity and task as a person reads it, such as "activity 4 (Demo, ends
+   * 2026-12-01 10:00 UTC)": for the refusal crm-leads gives.
+   */
+  size_t n_descriptions;
+  char **descriptions;
 };
 #define CRM__ACTIVITIES__V1__GET_OPEN_WORK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__activities__v1__get_open_work_response__descriptor) \
-    , 0,NULL, 0,NULL }
+    , 0,NULL, 0,NULL, 0,NULL }
 
 
 /*
@@ -1073,10 +1099,14 @@ struct  Crm__Activities__V1__TaskFilter
    * Only tasks linked to this incident; 0 for any.
    */
   int64_t incident_id;
+  /*
+   * Only assigned to the caller.
+   */
+  protobuf_c_boolean mine;
 };
 #define CRM__ACTIVITIES__V1__TASK_FILTER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__activities__v1__task_filter__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0,NULL, NULL, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0,NULL, NULL, 0, 0, 0, 0 }
 
 
 /*
@@ -1236,10 +1266,14 @@ struct  Crm__Activities__V1__IncidentFilter
    * Words that must all appear in the title or description.
    */
   char *text;
+  /*
+   * Only assigned to the caller.
+   */
+  protobuf_c_boolean mine;
 };
 #define CRM__ACTIVITIES__V1__INCIDENT_FILTER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__activities__v1__incident_filter__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string }
+    , 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*

@@ -1,0 +1,46 @@
+import ArgumentParser
+import CRMRPC
+import Foundation
+import ServiceLifecycle
+
+/// The steps every service executable takes, in order: settings (flags over `CRM_*` environment
+/// over the config file), logging, the service's own assembly (database, handlers), the server
+/// and the lifecycle. A service that cannot start says why in one line and exits 1; a bad
+/// setting is a usage error (64).
+public enum ServiceMain {
+    /// The merged settings, or a usage error naming the bad one.
+    public static func settings(_ sources: SettingsSources, defaults: ServiceSettings) throws -> ServiceSettings {
+        do throws(SettingsError) {
+            return try ServiceSettings.resolve(sources, defaults: defaults)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Runs the service's assembly; a failure (an unreadable database, a bad secret) ends the
+    /// process with one line on standard error and exit status 1.
+    public static func start<T>(_ name: String, _ assemble: () throws -> T) throws -> T {
+        do {
+            return try assemble()
+        } catch let error as SettingsError {
+            fail(name, error.description)
+        } catch {
+            fail(name, "cannot start: \(error)")
+        }
+    }
+
+    /// Serves `router` until SIGTERM or SIGINT; a port that cannot be bound ends the process
+    /// with one line and exit status 1.
+    public static func serve(_ name: String, settings: ServiceSettings, router: RPCRouter, background: [any Service] = []) async throws {
+        do {
+            try await ServiceRunner.run(name: name, settings: settings, router: router, version: CRMVersion.current, background: background)
+        } catch {
+            fail(name, "cannot serve on \(settings.host):\(settings.port): \(error)")
+        }
+    }
+
+    public static func fail(_ name: String, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
+        exit(1)
+    }
+}
