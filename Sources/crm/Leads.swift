@@ -78,7 +78,22 @@ struct Leads: AsyncParsableCommand {
                 let (lead, names) = try await connection.withLeads(naming: output) { client, options in
                     try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
                 }
-                try output.print(lead, leadDetails(lead, names))
+                var table = leadDetails(lead, names)
+                if !output.json { table.rows += await openWorkRows(lead.id) }
+                try output.print(lead, table)
+            }
+        }
+
+        /// The lead's open activities and tasks, from crm-activities; a line saying so when it
+        /// does not answer (the lead itself is still shown).
+        private func openWorkRows(_ id: Int64) async -> [[String]] {
+            do {
+                let open = try await connection.withActivities { client, options in
+                    try await client.getOpenWork(ActivitiesV1.GetOpenWorkRequest(leadId: id), options: options)
+                }
+                return open.descriptions.isEmpty ? [["open work", "none"]] : open.descriptions.map { ["open work", $0] }
+            } catch {
+                return [["open work", "unknown: crm-activities is not answering"]]
             }
         }
     }

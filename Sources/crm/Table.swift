@@ -77,7 +77,10 @@ extension String {
 /// Unix milliseconds as people read them ("" for none).
 func showTime(_ millis: Int64) -> String {
     guard millis != 0 else { return "" }
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+    // Local time (TZ), with the zone, so a time read in a table is never taken for another zone's.
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone.current
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
     return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
 }

@@ -41,6 +41,7 @@ public final class LeadsServer: Sendable {
         env = Environment(
             database: database,
             authenticator: Authenticator(signer: signer, clock: configuration.clock),
+            accounts: CallerDirectory(lookup: Environment.accountLookup(database)),
             hasher: PasswordHasher(rounds: configuration.passwordRounds),
             clock: configuration.clock,
             tokenLifetime: configuration.tokenLifetime)

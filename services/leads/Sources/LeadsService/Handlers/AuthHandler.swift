@@ -34,7 +34,7 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
 
     func whoAmI(request: LeadsV1.WhoAmIRequest, context: ServerContext) async throws -> LeadsV1.User {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             guard let user = try await env.database.read({ db in try DirectoryStore.user(db, id: caller.userID) }), user.active else {
                 throw DomainError.unauthenticated("the token's user no longer exists or is deactivated")
             }
@@ -44,7 +44,7 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
 
     func changePassword(request: LeadsV1.ChangePasswordRequest, context: ServerContext) async throws -> LeadsV1.ChangePasswordResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var violations = Violations()
             if request.currentPassword.isEmpty { violations.add("current_password", "is required") }
             PasswordHasher.check(request.newPassword, field: "new_password", into: &violations)

@@ -9,7 +9,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func createUser(request: LeadsV1.CreateUserRequest, context: ServerContext) async throws -> LeadsV1.User {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             var violations = Violations()
             let draft = UserRecord(login: "", name: "", email: "", role: .agent, unitID: 0, active: true)
@@ -30,13 +30,15 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func updateUser(request: LeadsV1.UpdateUserRequest, context: ServerContext) async throws -> LeadsV1.User {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             var violations = Violations()
             if request.id <= 0 { violations.add("id", "must be a user's id") }
             if request.version <= 0 { violations.add("version", "must be the version you read") }
             try violations.check()
             let now = env.clock.millis()
+            // The account check of this process sees the change at once (others within seconds).
+            defer { env.accounts.forget(request.id) }
             return try await env.mutate(context, caller: caller) { db in
                 guard let current = try DirectoryStore.user(db, id: request.id) else { throw DomainError.notFound("no user with id \(request.id)") }
                 var violations = Violations()
@@ -55,7 +57,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func setPassword(request: LeadsV1.SetPasswordRequest, context: ServerContext) async throws -> LeadsV1.SetPasswordResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             var violations = Violations()
             if request.id <= 0 { violations.add("id", "must be a user's id") }
@@ -74,7 +76,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func getUser(request: LeadsV1.GetUserRequest, context: ServerContext) async throws -> LeadsV1.User {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             guard let user = try await env.database.read({ db in try DirectoryStore.user(db, id: request.id) }) else {
                 throw DomainError.notFound("no user with id \(request.id)")
             }
@@ -84,7 +86,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func listUsers(request: LeadsV1.ListUsersRequest, context: ServerContext) async throws -> LeadsV1.ListUsersResponse {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             var violations = Violations()
             let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &violations)
             var filter = DirectoryStore.UserFilter(unitID: request.unitId, activeOnly: request.activeOnly, text: request.text)
@@ -100,7 +102,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func createUnit(request: LeadsV1.CreateUnitRequest, context: ServerContext) async throws -> LeadsV1.Unit {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             var violations = Violations()
             var unit = UnitRecord(name: "", kind: .team, managerID: 0, active: true)
@@ -118,7 +120,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func updateUnit(request: LeadsV1.UpdateUnitRequest, context: ServerContext) async throws -> LeadsV1.Unit {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             var violations = Violations()
             if request.id <= 0 { violations.add("id", "must be a unit's id") }
@@ -140,7 +142,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func getUnit(request: LeadsV1.GetUnitRequest, context: ServerContext) async throws -> LeadsV1.Unit {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             guard let unit = try await env.database.read({ db in try DirectoryStore.unit(db, id: request.id) }) else {
                 throw DomainError.notFound("no unit with id \(request.id)")
             }
@@ -150,7 +152,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
 
     func listUnits(request: LeadsV1.ListUnitsRequest, context: ServerContext) async throws -> LeadsV1.ListUnitsResponse {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             var violations = Violations()
             let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &violations)
             var kind: UnitKind? = nil

@@ -10,6 +10,10 @@ import NIOPosix
 struct Environment: Sendable {
     let database: LeadsDatabase
     let authenticator: Authenticator
+    /// The callers' accounts as stored now: a deactivated or deleted user's token stops
+    /// working, and a role or unit change applies, within its lifetime (changes made here are
+    /// forgotten at once).
+    let accounts: CallerDirectory
     let hasher: PasswordHasher
     let clock: WallClock
     let tokenLifetime: Duration
@@ -46,9 +50,19 @@ struct Environment: Sendable {
         return try await database.read { db in try database.configuration.snapshot(db) }
     }
 
-    /// The caller, from the call's token.
-    func caller(_ context: ServerContext) throws(RPCError) -> Caller {
-        try authenticator.caller(of: context)
+    /// The caller, from the call's token and their account as it stands.
+    func caller(_ context: ServerContext) async throws -> Caller {
+        try await accounts.current(try authenticator.caller(of: context), context: context)
+    }
+
+    /// Reads the accounts `accounts` checks.
+    static func accountLookup(_ database: LeadsDatabase) -> CallerDirectory.Lookup {
+        { claimed, _ in
+            try await database.read { db in
+                guard let user = try DirectoryStore.user(db, id: claimed.userID), user.active else { return nil }
+                return Caller(userID: user.id, role: user.role, unitID: user.unitID)
+            }
+        }
     }
 
     /// Runs CPU-heavy work (password hashing) on NIO's blocking pool, never on an event loop.

@@ -11,7 +11,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
 
     func getConfiguration(request: LeadsV1.GetConfigurationRequest, context: ServerContext) async throws -> LeadsV1.Configuration {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             return try await env.database.read { db in try ConfigStore.load(db) }.wire
         }
     }
@@ -69,7 +69,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
 
     func listCatalog(request: LeadsV1.ListCatalogRequest, context: ServerContext) async throws -> LeadsV1.ListCatalogResponse {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             guard let kind = CatalogKind(request.kind) else { throw DomainError.invalid([Violation("kind", "must be a catalogue kind")]) }
             let config = try await env.database.read { db in try ConfigStore.load(db) }
             let items = config.catalog.filter { $0.kind == kind && (!request.activeOnly || $0.active) }
@@ -80,7 +80,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
 
     func setLevelLabels(request: LeadsV1.SetLevelLabelsRequest, context: ServerContext) async throws -> LeadsV1.SetLevelLabelsResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             let priority = request.priorityLabels.map(LevelLabel.init)
             let importance = request.importanceLabels.map(LevelLabel.init)
@@ -124,7 +124,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
 
     func activateDefinition(request: LeadsV1.ActivateDefinitionRequest, context: ServerContext) async throws -> LeadsV1.LeadDefinition {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try DirectoryRules.requireAdmin(caller)
             let now = env.clock.millis()
             return try await env.mutate(context, caller: caller) { db in
@@ -178,7 +178,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
         persist: @escaping @Sendable (Database) throws -> Int64,
         render: @escaping @Sendable (LeadConfiguration, Int64) -> Response
     ) async throws -> Response {
-        let caller = try env.caller(context)
+        let caller = try await env.caller(context)
         try DirectoryRules.requireAdmin(caller)
         if id < 0 { throw DomainError.invalid([Violation("\(field).id", "must be 0 to create, or the id of the one to change")]) }
         let now = env.clock.millis()

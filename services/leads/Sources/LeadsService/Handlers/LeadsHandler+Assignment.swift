@@ -18,7 +18,7 @@ extension LeadsHandler {
 
     func assignLeads(_ request: LeadsV1.AssignLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.AssignLeadsResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             guard caller.role != .agent else { throw DomainError.permissionDenied("agents cannot assign or reassign leads") }
             var v = Violations()
             if request.unitId < 0 { v.add("unit_id", "must be a unit's id, or 0") }
@@ -106,7 +106,7 @@ extension LeadsHandler {
 
     func saveAssignmentRule(_ request: LeadsV1.SaveAssignmentRuleRequest, _ context: ServerContext) async throws -> LeadsV1.AssignmentRule {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             guard caller.role == .admin || caller.role == .salesManager else {
                 throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
             }
@@ -141,14 +141,14 @@ extension LeadsHandler {
 
     func listAssignmentRules(_ request: LeadsV1.ListAssignmentRulesRequest, _ context: ServerContext) async throws -> LeadsV1.ListAssignmentRulesResponse {
         try await env.run {
-            _ = try env.caller(context)
+            _ = try await env.caller(context)
             return LeadsV1.ListAssignmentRulesResponse(rules: try await env.database.read { db in try AssignmentStore.rules(db) }.map(\.wire))
         }
     }
 
     func deleteAssignmentRule(_ request: LeadsV1.DeleteAssignmentRuleRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteAssignmentRuleResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             guard caller.role == .admin || caller.role == .salesManager else {
                 throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
             }

@@ -9,7 +9,7 @@ import GRDB
 extension LeadsHandler {
     func convertLead(_ request: LeadsV1.ConvertLeadRequest, _ context: ServerContext) async throws -> LeadsV1.ConversionDetails {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             if request.id <= 0 { throw DomainError.invalid([Violation("id", "must be a lead's id")]) }
             let now = env.clock.millis()
             let details = try await env.mutate(context, caller: caller) { db -> LeadsV1.ConversionDetails in
@@ -25,7 +25,7 @@ extension LeadsHandler {
 
     func getConversion(_ request: LeadsV1.GetConversionRequest, _ context: ServerContext) async throws -> LeadsV1.ConversionDetails {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             if request.leadId <= 0 { throw DomainError.invalid([Violation("lead_id", "must be a lead's id")]) }
             return try await env.database.read { db in
                 let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)

@@ -18,7 +18,7 @@ extension LeadsHandler {
 
     func importLeads(_ request: LeadsV1.ImportLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ImportLeadsResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var v = Violations()
             if request.csv.isEmpty { v.add("csv", "is required: a header row, then one row per lead") }
             if request.csv.count > Self.maxImportBytes { v.add("csv", "must be at most 3 MiB; split the file and give each part's first_row_number") }
@@ -157,7 +157,7 @@ extension LeadsHandler {
 
     func exportLeads(_ request: LeadsV1.ExportLeadsRequest, _ writer: ResponseWriter<RpcV1.CsvChunk>, _ context: ServerContext) async throws {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let now = env.clock.millis()
             let configuration = try await env.configuration()
             let names = try await env.database.read { db in try DirectoryStore.names(db) }

@@ -9,7 +9,7 @@ import GRDB
 extension LeadsHandler {
     func mergeLeads(_ request: LeadsV1.MergeLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var v = Violations()
             if request.keepId <= 0 { v.add("keep_id", "must be a lead's id") }
             if request.mergeId <= 0 { v.add("merge_id", "must be a lead's id") }

@@ -67,7 +67,7 @@ struct LeadsHandler: RPCService {
 
     func createLead(_ request: LeadsV1.CreateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             guard let input = request.lead else { throw DomainError.invalid([Violation("lead", "is required")]) }
             let now = env.clock.millis()
             // Checked and encoded before the writer, against the configuration as last read; the
@@ -109,7 +109,7 @@ struct LeadsHandler: RPCService {
 
     func getLead(_ request: LeadsV1.GetLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let now = env.clock.millis()
             let lead = try await env.database.read { db in
                 try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
@@ -125,7 +125,7 @@ struct LeadsHandler: RPCService {
 
     func updateLead(_ request: LeadsV1.UpdateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var v = Violations()
             if request.lead == nil { v.add("lead", "is required") }
             if request.updateMask.isEmpty { v.add("update_mask", "must name the fields to change") }
@@ -156,7 +156,7 @@ struct LeadsHandler: RPCService {
 
     func listLeads(_ request: LeadsV1.ListLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ListLeadsResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let now = env.clock.millis()
             var v = Violations()
             let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
@@ -181,7 +181,7 @@ struct LeadsHandler: RPCService {
         then follow: (@Sendable (Database, inout LeadRecord, LeadConfiguration, Caller, Int64) throws -> Void)? = nil
     ) async throws -> LeadsV1.Lead {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var v = Violations()
             if id <= 0 { v.add("id", "must be a lead's id") }
             if version <= 0 { v.add("version", "must be the version you read") }
@@ -232,7 +232,7 @@ struct LeadsHandler: RPCService {
 
     func deleteLead(_ request: LeadsV1.LeadActionRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteLeadResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let now = env.clock.millis()
             let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
                 let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
@@ -252,7 +252,7 @@ struct LeadsHandler: RPCService {
 
     func addNote(_ request: LeadsV1.AddNoteRequest, _ context: ServerContext) async throws -> LeadsV1.Note {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let text = request.text.trimmingSpaces
             var v = Violations()
             TextRules.check(text.replacingOccurrences(of: "\r", with: ""), field: "text", required: true, max: 2000, into: &v)
@@ -283,7 +283,7 @@ struct LeadsHandler: RPCService {
         _ read: @escaping @Sendable (Database, Int, Int) throws -> [Item]
     ) async throws -> ([Item], next: String) {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var v = Violations()
             let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
             try v.check()
@@ -311,7 +311,7 @@ struct LeadsHandler: RPCService {
 
     func findDuplicates(_ request: LeadsV1.FindDuplicatesRequest, _ context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             var probe = LeadRecord()
             probe.emails = request.emails
             probe.phones = request.phones
@@ -340,7 +340,7 @@ struct LeadsHandler: RPCService {
 
     func markRead(_ request: LeadsV1.MarkReadRequest, _ context: ServerContext) async throws -> LeadsV1.MarkReadResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             let now = env.clock.millis()
             return try await env.database.write { db in
                 _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
@@ -358,7 +358,7 @@ struct LeadsHandler: RPCService {
 
     func listEvents(_ request: LeadsV1.ListEventsRequest, _ context: ServerContext) async throws -> LeadsV1.ListEventsResponse {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try requireFeedReader(caller)
             var v = Violations()
             if request.after < 0 { v.add("after", "must not be negative") }
@@ -373,7 +373,7 @@ struct LeadsHandler: RPCService {
 
     func watchEvents(_ request: LeadsV1.WatchEventsRequest, _ writer: ResponseWriter<LeadsV1.LeadEvent>, _ context: ServerContext) async throws {
         try await env.run {
-            let caller = try env.caller(context)
+            let caller = try await env.caller(context)
             try requireFeedReader(caller)
             if request.after < 0 { throw DomainError.invalid([Violation("after", "must not be negative")]) }
             let (id, wakeups) = notifier.subscribe()
