@@ -46,7 +46,7 @@ struct Work: AsyncParsableCommand {
             var table = Table(header: ["work", "what", "lead", "type", "when", "overdue"])
             table.rows = rows.sorted { $0.0 < $1.0 }.map(\.1)
             output.printTable(table)
-            if !output.csv { print("\(activities.totalCount) open activities, \(tasks.totalCount) open tasks" + (overdue ? " overdue" : "")) }
+            if !output.csv { print(overdue ? "\(activities.totalCount) activities and \(tasks.totalCount) tasks overdue" : "\(activities.totalCount) open activities, \(tasks.totalCount) open tasks") }
         }
     }
 }

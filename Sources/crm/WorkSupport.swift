@@ -58,13 +58,15 @@ struct WorkNames {
 enum CLITime {
     static func parse(_ text: String?, _ option: String) throws -> Int64 {
         guard let text else { return 0 }
-        let millis = try LeadFilterOptions.time(text, option)
         // A date and time without a zone is local time; a date alone, or a zone, is as written.
         let timePart = text.split(whereSeparator: { $0 == "T" || $0 == " " }).dropFirst().first ?? ""
         let hasZone = timePart.contains("Z") || timePart.contains("+") || timePart.contains("-")
-        guard !timePart.isEmpty, !hasZone, Int64(text) == nil else { return millis }
-        let offset = TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: Double(millis) / 1000))
-        return millis - Int64(offset) * 1000
+        guard !timePart.isEmpty, !hasZone else { return try LeadFilterOptions.time(text, option) }
+        guard let utc = Timestamp.parse(text + "Z") else {
+            throw CLIFailure(.usage, "\(option) must be a date or a local time such as 2026-01-31 or 2026-01-31 09:00, or a time with a zone such as 2026-01-31T09:00:00Z (got \"\(text)\")")
+        }
+        let offset = TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utc) / 1000))
+        return utc - Int64(offset) * 1000
     }
 }
 

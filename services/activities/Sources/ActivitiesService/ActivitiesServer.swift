@@ -13,8 +13,11 @@ public final class ActivitiesServer: Sendable {
         public var authSecret: String
         public var leads: LeadsPeer
         public var clock: WallClock
+        /// How long an account check is reused: how long a deactivated user's token may still work.
+        public var accountCheckLifetime: Duration
 
-        public init(databasePath: String, authSecret: String, leads: LeadsPeer, clock: WallClock = .system) {
+        public init(databasePath: String, authSecret: String, leads: LeadsPeer, clock: WallClock = .system, accountCheckLifetime: Duration = .seconds(3)) {
+            self.accountCheckLifetime = accountCheckLifetime
             self.databasePath = databasePath
             self.authSecret = authSecret
             self.leads = leads
@@ -32,7 +35,7 @@ public final class ActivitiesServer: Sendable {
         handler = ActivitiesHandler(database: database, leads: configuration.leads, clock: configuration.clock)
         authentication = AuthenticationInterceptor(
             authenticator: Authenticator(signer: signer, clock: configuration.clock),
-            directory: CallerDirectory(lookup: configuration.leads.account))
+            directory: CallerDirectory(lifetime: configuration.accountCheckLifetime, lookup: configuration.leads.account))
     }
 
     public func router() -> RPCRouter {

@@ -1,0 +1,101 @@
+import CRMAPI
+import CRMDomain
+import CRMRPC
+import CRMWire
+import Foundation
+@testable import LeadsService
+import Testing
+
+@Suite("accounts checked on every call; the feed woken by every kind of event; closing checked before crm-activities", .timeLimit(.minutes(1)))
+struct LeadsAccountAndFeedTests {
+    func input(_ name: String) -> LeadsV1.LeadInput {
+        LeadsV1.LeadInput(fullName: name, country: "ES")
+    }
+
+    @Test("a deactivated user's token is refused by every RPC, and a role change applies without a new token")
+    func deactivatedUser() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let (agent, agentOptions) = try await service.user("juan", role: .agent, admin: admin)
+        let lead = try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: input("Ana")), options: agentOptions)
+
+        // Demoted to... promoted to sales manager: the same token now sees every lead.
+        let other = try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: input("Bea")), options: admin)
+        await #expect(throws: RPCError.self) { try await service.leadsClient.getLead(LeadsV1.GetLeadRequest(id: other.id), options: agentOptions) }
+        var user = try await service.directory.updateUser(LeadsV1.UpdateUserRequest(
+            id: agent.id, version: agent.version, user: LeadsV1.UserInput(role: .salesManager), updateMask: ["role"]), options: admin)
+        #expect(try await service.leadsClient.getLead(LeadsV1.GetLeadRequest(id: other.id), options: agentOptions).fullName == "Bea")
+
+        user = try await service.directory.updateUser(LeadsV1.UpdateUserRequest(
+            id: agent.id, version: user.version, user: LeadsV1.UserInput(active: false), updateMask: ["active"]), options: admin)
+        #expect(!user.active)
+        let refusals: [(String, () async throws -> Void)] = [
+            ("CreateLead", { _ = try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: input("Carla")), options: agentOptions) }),
+            ("AddNote", { _ = try await service.leadsClient.addNote(LeadsV1.AddNoteRequest(leadId: lead.id, text: "still here"), options: agentOptions) }),
+            ("UpdateLead", {
+                _ = try await service.leadsClient.updateLead(LeadsV1.UpdateLeadRequest(
+                    id: lead.id, version: lead.version, lead: LeadsV1.LeadInput(company: "X"), updateMask: ["company"]), options: agentOptions)
+            }),
+            ("ListLeads", { _ = try await service.leadsClient.listLeads(LeadsV1.ListLeadsRequest(), options: agentOptions) }),
+            ("ListUsers", { _ = try await service.directory.listUsers(LeadsV1.ListUsersRequest(), options: agentOptions) }),
+        ]
+        for (name, call) in refusals {
+            let error = await #expect(throws: RPCError.self, "\(name)") { try await call() }
+            #expect(error?.code == .unauthenticated, "\(name): \(String(describing: error))")
+        }
+        #expect(try await service.leadsClient.listNotes(LeadsV1.ListNotesRequest(leadId: lead.id), options: admin).notes.isEmpty)
+        await service.stop()
+    }
+
+    @Test("WatchEvents is woken by user, unit and configuration changes, not only by leads")
+    func feedWokenByEveryEvent() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let head = try await service.leadsClient.listEvents(LeadsV1.ListEventsRequest(), options: admin).head
+        var events = service.leadsClient.watchEvents(LeadsV1.WatchEventsRequest(after: head), options: admin).makeAsyncIterator()
+
+        _ = try await service.user("ana", role: .agent, admin: admin)
+        #expect(try await events.next()?.type == .userChanged)
+        _ = try await service.directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "Madrid", kind: .team, active: true)), options: admin)
+        #expect(try await events.next()?.type == .unitChanged)
+        _ = try await LeadsV1.LeadConfig.Client(service.client).saveCatalogItem(
+            LeadsV1.SaveCatalogItemRequest(item: LeadsV1.CatalogItem(kind: .competitor, name: "Rival S.A.", active: true)), options: admin)
+        #expect(try await events.next()?.type == .configurationChanged)
+        _ = try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: input("Ana")), options: admin)
+        #expect(try await events.next()?.type == .created)
+        await service.stop()
+    }
+
+    @Test("win, lose and cancel check the request and the lead first: a call that can never succeed is not UNAVAILABLE")
+    func closingChecksBeforeActivities() async throws {
+        let service = try await TestLeadsService.start(openWork: .unconfigured)
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        let pending = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: input("Ana")), options: admin)
+
+        let noReason = await #expect(throws: RPCError.self) { try await leads.loseLead(LeadsV1.LoseLeadRequest(id: pending.id, version: 1), options: admin) }
+        #expect(noReason?.code == .invalidArgument && noReason?.violations.first?.field == "lost_reason_id")
+        let winPending = await #expect(throws: RPCError.self) { try await leads.winLead(LeadsV1.WinLeadRequest(id: pending.id, version: 1), options: admin) }
+        #expect(winPending?.code == .failedPrecondition, "\(String(describing: winPending))")
+        let started = try await leads.startProgress(LeadsV1.LeadActionRequest(id: pending.id, version: 1), options: admin)
+        let stale = await #expect(throws: RPCError.self) { try await leads.winLead(LeadsV1.WinLeadRequest(id: pending.id, version: 1), options: admin) }
+        #expect(stale?.code == .aborted, "\(String(describing: stale))")
+        // A request that could succeed is the one that waits for crm-activities.
+        let unavailable = await #expect(throws: RPCError.self) { try await leads.winLead(LeadsV1.WinLeadRequest(id: pending.id, version: started.version), options: admin) }
+        #expect(unavailable?.code == .unavailable)
+        await service.stop()
+    }
+
+    @Test("a refused close names the open work crm-activities reported")
+    func refusalNamesOpenWork() async throws {
+        let service = try await TestLeadsService.start(openWork: OpenWorkCheck(describing: { _, _ in ["activity 4 (Demo, ends 2026-12-02 10:30 UTC)", "task 2 (Send offer)"] }))
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        let lead = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: input("Ana")), options: admin)
+        let started = try await leads.startProgress(LeadsV1.LeadActionRequest(id: lead.id, version: 1), options: admin)
+        let refused = await #expect(throws: RPCError.self) { try await leads.winLead(LeadsV1.WinLeadRequest(id: lead.id, version: started.version), options: admin) }
+        #expect(refused?.code == .failedPrecondition)
+        #expect(refused?.message.contains("activity 4 (Demo") == true && refused?.message.contains("task 2 (Send offer)") == true, "\(String(describing: refused))")
+        await service.stop()
+    }
+}
