@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The layout follows DESIGN.md section 6: contracts in proto/, protoc-c output in CRMProtoC,
+// The layout (docs/ARCHITECTURE.md): contracts in proto/, protoc-c output in CRMProtoC,
 // generated Swift messages and the protobuf-c bridge in CRMWire, the RPC runtime in CRMRPC,
 // generated service protocols and clients in CRMAPI, what every service shares in CRMService.
 let package = Package(

@@ -1,4 +1,4 @@
-/// What a signed-in user may do (DESIGN.md section 4). Tokens carry it, so every service checks
+/// What a signed-in user may do (docs/ARCHITECTURE.md, security). Tokens carry it, so every service checks
 /// roles locally.
 public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     /// Everything, including configuration and users.

@@ -90,7 +90,7 @@ struct LeadsBench {
         let importSeconds = (ContinuousClock.now - start).seconds
         guard imported == rows else { throw BenchError("the import created \(imported) of \(rows) leads") }
 
-        // A page as seed 002's table shows it: one campaign's open leads in a region, newest first.
+        // A page as a sales team's lead table shows it: one campaign's open leads in a region, newest first.
         let filter = LeadsV1.LeadFilter(regions: ["Madrid"], campaigns: ["Campaign 6"], states: [.pending])
         var pages: [Double] = []
         var total: Int64 = 0

@@ -125,8 +125,13 @@ struct CRMUpTests {
         #expect(try await crm.run("leads", "assign", "--to-unit", String(unitID)).status == 64)  // neither ids nor a filter
 
         #expect(try await crm.run("leads", "start", String(id)).status == 0)
+        // The prospect asks for a demo: while it is open, the lead cannot be won.
+        #expect(stack.text.contains("crm-activities"))
+        let demo = try await crm.run("activities", "schedule", String(id), "--type", "demo", "--subject", "Demo for Acme", "--at", "2026-12-02 10:00", "--json")
+        let demoID = try #require(try json(demo.out)["id"] as? Int, "\(demo.err)")
+        #expect(try json(demo.out)["lead_full_name"] as? String == "Ana Pérez")
         let win = try await crm.run("leads", "win", String(id))
-        #expect(win.status == 4 && win.err.contains("service unavailable"), "\(win.err)")
+        #expect(win.status == 64 && win.err.contains("activity \(demoID) (Demo for Acme"), "\(win.err)")
         let lose = try await crm.run("leads", "lose", String(id), "--reason", "no such reason")
         #expect(lose.status == 64 && lose.err.contains("--reason must be one of"), "\(lose.err)")
         let history = try await crm.run("leads", "history", String(id))
@@ -174,6 +179,27 @@ struct CRMUpTests {
         #expect(unknownField.status == 64 && unknownField.err.contains("lead.nmae"), "\(unknownField.err)")
         let serverRefusal = try await crm.run("call", "Leads", "CreateLead", "--json", "{\"lead\": {\"full_name\": \"\"}}")
         #expect(serverRefusal.status == 64 && serverRefusal.err.contains("lead.full_name"), "\(serverRefusal.err)")
+
+        // The demo done, the lead is won; the weekly review lists what is overdue by Monday.
+        let shown = try await crm.run("leads", "show", String(id))
+        #expect(shown.out.contains("open work") && shown.out.contains("Demo for Acme"), "\(shown.out)")
+        let task = try await crm.run("tasks", "add", "Send the contract", "--lead", String(id), "--due", "2026-12-04 12:00")
+        #expect(task.status == 0, "\(task.err)")
+        let monday = try await crm.run("work", "--overdue", "--as-of", "2026-12-07 09:00")
+        #expect(monday.out.contains("Send the contract") && monday.out.contains("Demo for Acme"), "\(monday.out)\(monday.err)")
+        #expect(try await crm.run("activities", "complete", String(demoID), "--outcome", "Loved it").status == 0)
+        let stillOpen = try await crm.run("leads", "win", String(id))
+        #expect(stillOpen.status == 64 && stillOpen.err.contains("task"), "\(stillOpen.err)")
+        let taskID = try #require(try json(try await crm.run("tasks", "list", "--lead", String(id), "--json").out)["tasks"] as? [[String: Any]]).first?["id"] as? Int
+        #expect(try await crm.run("tasks", "complete", String(try #require(taskID))).status == 0)
+        let won = try await crm.run("leads", "win", String(id), "--json")
+        #expect(won.status == 0 && (try? json(won.out)["state"] as? String) == "LIFECYCLE_STATE_WON", "\(won.out)\(won.err)")
+        var converted = try await crm.run("leads", "show", String(id))
+        if !converted.out.contains("converted") {
+            #expect(try await crm.run("leads", "convert", String(id)).status == 0)
+            converted = try await crm.run("leads", "show", String(id))
+        }
+        #expect(converted.out.contains("converted"), "\(converted.out)")
 
         let status = try await crm.run("status", "--json")
         #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")

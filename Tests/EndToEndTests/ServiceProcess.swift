@@ -12,7 +12,7 @@ final class ServiceProcess: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// Starts `name` with `arguments` plus `--listen 127.0.0.1:0`, and waits (at most 30 s) for
+    /// Starts `name` with `arguments` (plus `--listen 127.0.0.1:0` unless they listen elsewhere), and waits (at most 30 s) for
     /// it to log the address it listens on.
     init(_ name: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         let binary = Self.productsFolder.appendingPathComponent(name)
@@ -21,7 +21,7 @@ final class ServiceProcess: Sendable {
         }
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments + ["--listen", "127.0.0.1:0"]
+        process.arguments = arguments.contains("--listen") ? arguments : arguments + ["--listen", "127.0.0.1:0"]
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env

@@ -12,7 +12,7 @@ extension ReportsV1 {
 
         /// The service's methods, as they are named on the wire.
         public enum Method {
-            /// All leads, with filters on any column, sort and paging (management only: seed 000).
+            /// All leads, with filters on any column, sort and paging (management only).
             public static let listAllLeads = MethodDescriptor(service: "crm.reports.v1.Reports", method: "ListAllLeads", kind: .unary)
             /// The caller's leads.
             public static let listMyLeads = MethodDescriptor(service: "crm.reports.v1.Reports", method: "ListMyLeads", kind: .unary)
@@ -40,7 +40,7 @@ extension ReportsV1 {
 
         /// What a server implements to host the service.
         public protocol ServiceProtocol: RPCService {
-            /// All leads, with filters on any column, sort and paging (management only: seed 000).
+            /// All leads, with filters on any column, sort and paging (management only).
             func listAllLeads(request: ReportsV1.ListLeadRowsRequest, context: ServerContext) async throws -> ReportsV1.ListLeadRowsResponse
             /// The caller's leads.
             func listMyLeads(request: ReportsV1.ListLeadRowsRequest, context: ServerContext) async throws -> ReportsV1.ListLeadRowsResponse
@@ -72,7 +72,7 @@ extension ReportsV1 {
                 self.connection = connection
             }
 
-            /// All leads, with filters on any column, sort and paging (management only: seed 000).
+            /// All leads, with filters on any column, sort and paging (management only).
             public func listAllLeads(_ request: ReportsV1.ListLeadRowsRequest, options: CallOptions = CallOptions()) async throws(RPCError) -> ReportsV1.ListLeadRowsResponse {
                 try await connection.unary(Method.listAllLeads, request: request, options: options)
             }

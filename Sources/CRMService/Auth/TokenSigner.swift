@@ -2,7 +2,7 @@ import CRMDomain
 import Crypto
 import Foundation
 
-/// Issues and checks the bearer tokens of DESIGN.md section 4: HMAC-SHA256 over the claims, with a
+/// Issues and checks the bearer tokens every service checks (docs/ARCHITECTURE.md, security): HMAC-SHA256 over the claims, with a
 /// key every service gets from its configuration, so each verifies tokens on its own.
 ///
 /// A token is `crm1.<claims>.<mac>`, both parts base64url without padding; the claims are JSON.

@@ -128,7 +128,7 @@ extension ActivitiesV1 {
         }
     }
 
-    /// An incident's priority (seed 002).
+    /// An incident's priority.
     public enum IncidentPriority: Sendable, Hashable, CaseIterable {
         /// Not set.
         case unspecified
@@ -187,7 +187,7 @@ extension ActivitiesV1 {
         }
     }
 
-    /// An incident's status (seed 002).
+    /// An incident's status.
     public enum IncidentStatus: Sendable, Hashable, CaseIterable {
         /// Not set.
         case unspecified
@@ -640,7 +640,7 @@ extension ActivitiesV1 {
         }
     }
 
-    /// An incident (seed 002): a problem to resolve, with priority, status and attachments.
+    /// An incident: a problem to resolve, with priority, status and attachments.
     public struct Incident: Sendable, Hashable {
         /// The incident's id.
         public var id: Int64 = 0
@@ -736,7 +736,7 @@ extension ActivitiesV1 {
         }
     }
 
-    /// A link between two of: lead, task, incident, activity (seed 002: link tasks and incidents).
+    /// A link between two of: lead, task, incident, activity (tasks and incidents are linked most).
     public struct Link: Sendable, Hashable {
         /// The link's id.
         public var id: Int64 = 0

@@ -389,7 +389,7 @@ extension LeadsV1 {
         }
     }
 
-    /// A field an admin adds to leads, such as CUPS or tariff (seed 002).
+    /// A field an admin adds to leads, such as CUPS or tariff.
     public struct CustomFieldDefinition: Sendable, Hashable {
         /// The definition's id.
         public var id: Int64 = 0

@@ -801,7 +801,7 @@ extension LeadsV1 {
         }
     }
 
-    /// Assigns or reassigns leads to a unit and/or a user, with the role rules of seed 002.
+    /// Assigns or reassigns leads to a unit and/or a user, with the role rules of each role (docs/ARCHITECTURE.md).
     public struct AssignLeadsRequest: Sendable, Hashable {
         /// The leads to assign; when empty, every lead matching filter.
         public var ids: [Int64] = []
@@ -1448,7 +1448,7 @@ extension LeadsV1 {
         }
     }
 
-    /// An opportunity created from a lead (seed 002: convert to opportunity and show it).
+    /// An opportunity created from a lead (a won lead converts into one, shown with it).
     public struct Opportunity: Sendable, Hashable {
         /// The opportunity's id.
         public var id: Int64 = 0

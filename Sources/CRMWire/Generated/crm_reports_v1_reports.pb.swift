@@ -481,7 +481,7 @@ extension ReportsV1 {
         }
     }
 
-    /// The open leads past their expected completion at a given time (seed 001's weekly scenario).
+    /// The open leads past their expected completion at a given time (the weekly review of what is overdue).
     public struct ListOverdueLeadsRequest: Sendable, Hashable {
         /// The instant to judge at (Unix ms); 0 for now.
         public var asOf: Int64 = 0

@@ -4,7 +4,7 @@ import CRMService
 import Foundation
 import LeadsService
 
-/// crm-leads: the leads service (DESIGN.md section 1).
+/// crm-leads: the leads service.
 @main
 struct LeadsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

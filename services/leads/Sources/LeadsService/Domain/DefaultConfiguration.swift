@@ -39,7 +39,7 @@ public enum DefaultConfiguration {
                 id: 1, name: "Standard", description: "Any prospect", statusIDs: Array(1...8), initialStatusID: 1,
                 transitions: flow, categoryIDs: [1, 2, 3], defaultPriority: 5, defaultImportance: 4, estimatedCompletionMs: 30 * 86_400_000),
             LeadTypeRecord(
-                id: 2, name: "Energy supply", description: "Electricity or gas supply contracts (seed 002)", statusIDs: Array(1...8), initialStatusID: 1,
+                id: 2, name: "Energy supply", description: "Electricity or gas supply contracts", statusIDs: Array(1...8), initialStatusID: 1,
                 transitions: flow, categoryIDs: [1, 2, 3], defaultPriority: 5, defaultImportance: 4, estimatedCompletionMs: 14 * 86_400_000),
         ]
         let priorityNames = ["Lowest", "Very low", "Low", "Below normal", "Normal", "Above normal", "High", "Very high", "Urgent", "Critical"]

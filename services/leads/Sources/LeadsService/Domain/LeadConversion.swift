@@ -34,7 +34,7 @@ public struct ContactRecord: Sendable, Hashable {
     public var createdAt: Int64
 }
 
-/// The sale a lead is expected to become (seed 002: "Crear oportunidad").
+/// The sale a lead is expected to become.
 public struct OpportunityRecord: Sendable, Hashable {
     public var id: Int64 = 0
     public var leadID: Int64

@@ -1,6 +1,6 @@
 import CRMDomain
 
-/// Leads as CSV rows (seed 002's "Exportar datos"): ids and names side by side where people
+/// Leads as CSV rows (the lead table's export): ids and names side by side where people
 /// want names (type, status, owner, unit), times in ISO 8601, amounts with their currency, so
 /// that a file exported can be imported again.
 public struct LeadExport: Sendable {

@@ -1,8 +1,8 @@
 import CRMDomain
 
-/// The life cycle of seed 001: create (initial status, PENDING), status moves within a state per
+/// The life cycle of a lead: create (initial status, PENDING), status moves within a state per
 /// the type's transitions, accept, start progress, win, lose, cancel, delete-if-pending (plus
-/// seed 002's 60-day rule). Each illegal move is FAILED_PRECONDITION naming the rule.
+/// the 60-day rule for imported leads). Each illegal move is FAILED_PRECONDITION naming the rule.
 public struct LeadLifecycle: Sendable {
     public static let importedDeleteAge: Int64 = 60 * 86_400_000
 
@@ -106,7 +106,7 @@ public struct LeadLifecycle: Sendable {
     }
 
     /// Only PENDING leads are deleted; a sales manager (or admin) may also delete an imported
-    /// lead that was never reassigned once it is 60 days old (seed 002).
+    /// lead that was never reassigned once it is 60 days old.
     public func checkDelete(_ lead: LeadRecord, caller: Caller) throws(DomainError) {
         if lead.state == .pending && (caller.role != .agent || lead.ownerID == caller.userID) { return }
         let managerRole = caller.role == .salesManager || caller.role == .admin

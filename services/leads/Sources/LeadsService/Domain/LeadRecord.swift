@@ -124,7 +124,7 @@ public struct LeadRecord: Sendable, Hashable {
     }
 }
 
-/// Who may see and change which leads (DESIGN.md section 4, seed 002).
+/// Who may see and change which leads (docs/ARCHITECTURE.md, security).
 public enum LeadAccess {
     /// An agent sees their own leads and the unaccepted leads of their unit; a unit manager their
     /// unit's; sales managers, admins and services all. A lead one may not see is NOT_FOUND.

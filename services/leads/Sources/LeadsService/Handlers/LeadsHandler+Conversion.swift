@@ -44,7 +44,7 @@ extension LeadsHandler {
         conversion.apply(plan, accountID: ids.account, contactID: ids.contact, opportunityID: ids.opportunity, to: &lead)
     }
 
-    /// Automatic conversion on win (seed 001), when the active definition enables it.
+    /// Automatic conversion on win, when the active definition enables it.
     func convertOnWin(_ db: Database, _ lead: inout LeadRecord, configuration: LeadConfiguration, actor: Int64, now: Int64) throws {
         guard let definition = configuration.activeDefinition, definition.convertOnWin, lead.state == .won else { return }
         try convert(db, &lead, createOpportunity: definition.createOpportunityOnWin, accountName: "", actor: actor, now: now)

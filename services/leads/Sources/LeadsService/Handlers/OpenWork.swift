@@ -4,7 +4,7 @@ import CRMRPC
 import CRMWire
 
 /// How many open activities and tasks a lead has, asked of crm-activities before a win, loss or
-/// cancellation (seed 001). It fails closed: if crm-activities cannot answer, neither can we.
+/// cancellation. It fails closed: if crm-activities cannot answer, neither can we.
 public struct OpenWorkCheck: Sendable {
     /// The lead's open work, each item as a person reads it ("activity 4 (Demo, ends ...)").
     let open: @Sendable (_ leadID: Int64, _ context: ServerContext) async throws -> [String]

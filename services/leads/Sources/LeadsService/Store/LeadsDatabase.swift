@@ -122,7 +122,7 @@ public final class LeadsDatabase: Sendable {
         }
         migrator.registerMigration("v7: one index for the campaign, region and state views") { db in
             // The usual sales views narrow by campaign, then region, then state, newest first
-            // (seed 002). With all four in one index such a page and its exact count read only the
+            // of a sales team. With all four in one index such a page and its exact count read only the
             // index entries of the matches; the campaign-only index is its prefix, so it goes.
             try db.drop(index: "lead_on_campaign")
             try db.create(index: "lead_on_campaign_region_state", on: "lead", columns: ["campaign", "region", "state", "created_at"])

@@ -114,7 +114,7 @@ typedef enum _Crm__Activities__V1__WorkStatus {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__ACTIVITIES__V1__WORK_STATUS)
 } Crm__Activities__V1__WorkStatus;
 /*
- * An incident's priority (seed 002).
+ * An incident's priority.
  */
 typedef enum _Crm__Activities__V1__IncidentPriority {
   /*
@@ -136,7 +136,7 @@ typedef enum _Crm__Activities__V1__IncidentPriority {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__ACTIVITIES__V1__INCIDENT_PRIORITY)
 } Crm__Activities__V1__IncidentPriority;
 /*
- * An incident's status (seed 002).
+ * An incident's status.
  */
 typedef enum _Crm__Activities__V1__IncidentStatus {
   /*
@@ -553,7 +553,7 @@ struct  Crm__Activities__V1__Attachment
 
 
 /*
- * An incident (seed 002): a problem to resolve, with priority, status and attachments.
+ * An incident: a problem to resolve, with priority, status and attachments.
  */
 struct  Crm__Activities__V1__Incident
 {
@@ -682,7 +682,7 @@ struct  Crm__Activities__V1__IncidentInput
 
 
 /*
- * A link between two of: lead, task, incident, activity (seed 002: link tasks and incidents).
+ * A link between two of: lead, task, incident, activity (tasks and incidents are linked most).
  */
 struct  Crm__Activities__V1__Link
 {

@@ -365,7 +365,7 @@ struct  Crm__Leads__V1__LeadDefinition
 
 
 /*
- * A field an admin adds to leads, such as CUPS or tariff (seed 002).
+ * A field an admin adds to leads, such as CUPS or tariff.
  */
 struct  Crm__Leads__V1__CustomFieldDefinition
 {

@@ -1053,7 +1053,7 @@ struct  Crm__Leads__V1__ConvertLeadRequest
 
 
 /*
- * Assigns or reassigns leads to a unit and/or a user, with the role rules of seed 002.
+ * Assigns or reassigns leads to a unit and/or a user, with the role rules of each role (docs/ARCHITECTURE.md).
  */
 struct  Crm__Leads__V1__AssignLeadsRequest
 {
@@ -1949,7 +1949,7 @@ struct  Crm__Leads__V1__Contact
 
 
 /*
- * An opportunity created from a lead (seed 002: convert to opportunity and show it).
+ * An opportunity created from a lead (a won lead converts into one, shown with it).
  */
 struct  Crm__Leads__V1__Opportunity
 {

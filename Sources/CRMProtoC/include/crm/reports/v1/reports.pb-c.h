@@ -445,7 +445,7 @@ struct  Crm__Reports__V1__CountByTypeAndStatusResponse
 
 
 /*
- * The open leads past their expected completion at a given time (seed 001's weekly scenario).
+ * The open leads past their expected completion at a given time (the weekly review of what is overdue).
  */
 struct  Crm__Reports__V1__ListOverdueLeadsRequest
 {
