@@ -20,10 +20,14 @@ public struct RPCRouter: Sendable {
     struct Route: Sendable {
         let descriptor: MethodDescriptor
         /// Returns the unary response body, or nil for a stream (whose messages went to `Output`).
-        let invoke: @Sendable (_ body: ByteBuffer, _ limits: DecodeLimits, _ context: ServerContext, _ output: Output) async throws -> ByteBuffer?
+        /// The request is decoded first (a malformed one is INVALID_ARGUMENT before anything else
+        /// looks at it), then the interceptors run around the handler.
+        let invoke: @Sendable (_ body: ByteBuffer, _ limits: DecodeLimits, _ context: ServerContext, _ output: Output, _ interceptors: [any ServerInterceptor]) async throws -> ByteBuffer?
     }
 
-    var routes: [String: Route] = [:]
+    private(set) var routes: [String: Route] = [:]
+    /// Run around every handler, the last added outermost.
+    var interceptors: [any ServerInterceptor] = []
     public private(set) var serviceNames: [String] = []
 
     public init() {}
@@ -38,9 +42,11 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
-        routes[method.path] = Route(descriptor: method) { body, limits, context, _ in
+        routes[method.path] = Route(descriptor: method) { body, limits, context, _, interceptors in
             let request = try Self.decodeRequest(Request.self, body, limits)
-            let response = try await handler(request, context)
+            let response = try await RequestBody.$current.withValue(body) {
+                try await Self.intercepted(interceptors, context) { context in try await handler(request, context) }
+            }
             return try Self.encodeBody(response)
         }
     }
@@ -49,17 +55,33 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ResponseWriter<Response>, ServerContext) async throws -> Void
     ) {
-        routes[method.path] = Route(descriptor: method) { body, limits, context, output in
+        routes[method.path] = Route(descriptor: method) { body, limits, context, output, interceptors in
             let request = try Self.decodeRequest(Request.self, body, limits)
             let writer = ResponseWriter<Response> { message in
                 try await output.sendMessage(try Self.encodeBody(message))
             }
-            try await handler(request, writer, context)
+            try await RequestBody.$current.withValue(body) {
+                try await Self.intercepted(interceptors, context) { context in try await handler(request, writer, context) }
+            }
             return nil
         }
     }
 
     func route(for path: String) -> Route? { routes[path] }
+
+    /// Runs `route` for one call with this router's interceptors.
+    func invoke(_ route: Route, _ body: ByteBuffer, _ limits: DecodeLimits, _ context: ServerContext, _ output: Output) async throws -> ByteBuffer? {
+        try await route.invoke(body, limits, context, output, interceptors)
+    }
+
+    /// `body` inside `interceptors`, the last one outermost.
+    private static func intercepted<T: Sendable>(
+        _ interceptors: [any ServerInterceptor], _ context: ServerContext, _ body: @escaping @Sendable (ServerContext) async throws -> T
+    ) async throws -> T {
+        guard let outer = interceptors.last else { return try await body(context) }
+        let inner = Array(interceptors.dropLast())
+        return try await outer.intercept(context: context) { context in try await intercepted(inner, context, body) }
+    }
 
     private static func decodeRequest<M: WireMessage>(_ type: M.Type, _ body: ByteBuffer, _ limits: DecodeLimits) throws(RPCError) -> M {
         do {
@@ -78,4 +100,10 @@ public struct RPCRouter: Sendable {
         }
         return buffer
     }
+}
+
+/// The encoded request of the call being served, as it arrived: what an idempotency key is
+/// bound to (the same key with other bytes is another request).
+public enum RequestBody {
+    @TaskLocal public static var current: ByteBuffer?
 }

@@ -150,6 +150,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             }.get()
         }
         let limits = configuration.decodeLimits
+        let interceptors = router.interceptors
         // The call is registered before its handler starts, because the handler may finish
         // before Task.immediate returns.
         calls[id] = Call(task: nil, timer: nil, method: route.descriptor, started: started, traceID: header.traceId)
@@ -162,7 +163,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         let task = Task.immediate {
             let outcome: Result<ByteBuffer?, any Error>
             do {
-                outcome = .success(try await route.invoke(body, limits, serverContext, output))
+                outcome = .success(try await route.invoke(body, limits, serverContext, output, interceptors))
             } catch {
                 outcome = .failure(error)
             }

@@ -11,16 +11,9 @@ public protocol ServerInterceptor: Sendable {
 }
 
 extension RPCRouter {
-    /// Wraps every method registered so far in `interceptor`. The last one added runs first, so
-    /// register the services, then add interceptors innermost first (errors, then auth).
+    /// Runs `interceptor` around every handler of this router, after the request has decoded.
+    /// The last one added runs first: add them innermost first (errors, then authentication).
     public mutating func intercept(with interceptor: some ServerInterceptor) {
-        for (path, route) in routes {
-            let invoke = route.invoke
-            routes[path] = Route(descriptor: route.descriptor) { body, limits, context, output in
-                try await interceptor.intercept(context: context) { context in
-                    try await invoke(body, limits, context, output)
-                }
-            }
-        }
+        interceptors.append(interceptor)
     }
 }

@@ -1,6 +1,7 @@
 import CRMAPI
 import CRMDomain
 import CRMRPC
+import CRMService
 import CRMWire
 import Foundation
 @testable import LeadsService
@@ -51,7 +52,7 @@ struct TestLeadsService {
 
     /// Every event in the feed, decoded.
     func events() async throws -> [LeadsV1.LeadEvent] {
-        try await leads.database.read { db in try EventStore.events(db, after: 0, limit: 1_000) }
+        try await leads.database.read { db in try EventOutbox.events(db, after: 0, limit: 1_000) }
             .map { try LeadsV1.LeadEvent(serializedBytes: $0.payload) }
     }
 }

@@ -20,7 +20,8 @@ public struct AuthenticationInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (ServerContext) async throws -> Output
     ) async throws -> Output {
-        if publicMethods.contains(context.method.path) { return try await next(context) }
+        // Health answers anyone (load balancers, `crm status`), like gRPC's health service.
+        if context.method.service == "crm.rpc.v1.Health" || publicMethods.contains(context.method.path) { return try await next(context) }
         var caller = try authenticator.caller(of: context)
         if let directory { caller = try await directory.current(caller, context: context) }
         return try await CallerContext.$current.withValue(caller) { try await next(context) }

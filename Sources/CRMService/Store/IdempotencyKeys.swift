@@ -20,7 +20,9 @@ public enum IdempotencyKeys {
             db.cachedStatement(sql: "SELECT request_hash, response FROM idempotency WHERE caller_id = ? AND method = ? AND key = ?"),
             arguments: [callerID, method, key])
         else { return nil }
-        guard (row["request_hash"] as String) == requestHash else {
+        // An answer stored before requests were hashed (an empty hash) is taken as it is.
+        let stored: String = row["request_hash"]
+        guard stored.isEmpty || stored == requestHash else {
             throw DomainError.failedPrecondition("idempotency key \"\(key)\" was already used for another \(method.split(separator: "/").last ?? "") request; use a new key for a new request")
         }
         return [UInt8](row["response"] as Data)
@@ -32,35 +34,51 @@ public enum IdempotencyKeys {
             arguments: [callerID, method, key, requestHash, Data(response), at])
     }
 
-    /// The SHA-256 of a request's encoding, hex.
-    public static func hash(_ request: some WireMessage) throws -> String {
-        SHA256.hash(data: try request.serializedBytes()).map { String(format: "%02x", $0) }.joined()
+    /// The SHA-256 of the call's request as it arrived, hex.
+    public static func requestHash() -> String {
+        var hasher = SHA256()
+        if let body = RequestBody.current { body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 
-extension ServiceDatabase {
+/// What writes a service's transactions (ServiceDatabase, or a store that wraps one).
+public protocol TransactionWriter: Sendable {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T
+}
+
+extension ServiceDatabase: TransactionWriter {}
+
+extension TransactionWriter {
     /// Runs a mutation in one transaction. With an idempotency key in the call's metadata, the
     /// answer is stored in the same transaction, keyed by caller, method and key with the
-    /// request's hash, and a retry returns it without running `body` again.
-    public func mutate<Request: WireMessage, Response: WireMessage>(
-        _ context: ServerContext,
-        caller: Caller,
-        request: Request,
-        now: Int64,
-        _ body: @escaping @Sendable (Database) throws -> Response
+    /// request's hash, and a retry of the same request returns it without running `body` again.
+    public func mutate<Response: WireMessage>(
+        _ context: ServerContext, caller: Caller, now: Int64, _ body: @escaping @Sendable (Database) throws -> Response
+    ) async throws -> Response {
+        try await mutate(context, caller: caller, now: now, body, answer: { $0 })
+    }
+
+    /// `mutate`, where the answer is made from what `body` returns by `answer`: after the commit,
+    /// off the writer, unless the call has an idempotency key (the answer is then stored with
+    /// the change).
+    public func mutate<Result: Sendable, Response: WireMessage>(
+        _ context: ServerContext, caller: Caller, now: Int64,
+        _ body: @escaping @Sendable (Database) throws -> Result,
+        answer: @escaping @Sendable (Result) -> Response
     ) async throws -> Response {
         let key = context.metadata.idempotencyKey
-        guard !key.isEmpty else { return try await write(body) }
+        guard !key.isEmpty else { return answer(try await write(body)) }
         guard key.utf8.count <= IdempotencyKeys.maxLength else {
             throw DomainError.invalid([Violation("idempotency_key", "must be at most \(IdempotencyKeys.maxLength) bytes")])
         }
         let method = context.method.path
-        let hash = try IdempotencyKeys.hash(request)
+        let hash = IdempotencyKeys.requestHash()
         let bytes = try await write { db -> [UInt8] in
             if let first = try IdempotencyKeys.answer(db, callerID: caller.userID, method: method, key: key, requestHash: hash) {
                 return first
             }
-            let bytes = try body(db).serializedBytes()
+            let bytes = try answer(try body(db)).serializedBytes()
             try IdempotencyKeys.save(db, callerID: caller.userID, method: method, key: key, requestHash: hash, response: bytes, at: now)
             return bytes
         }

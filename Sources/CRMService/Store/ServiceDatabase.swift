@@ -12,21 +12,31 @@ public final class ServiceDatabase: Sendable {
     /// Yields after each commit; what `EventFeed.watch` waits on.
     public let commits = CommitSignal()
 
-    /// Opens (creating if needed) the database at `path` and migrates it: first the shared
-    /// migrations, then `migrations` (frozen SQL; a shipped one is never edited).
-    public init(path: String, label: String, migrations: (inout DatabaseMigrator) -> Void) throws {
+    /// Opens (creating if needed) the database at `path` and migrates it with `migrator`
+    /// (`ServiceDatabase.migrator` puts the kit's shared tables first). `prepare` runs on every
+    /// connection (pragmas such as the page cache).
+    public init(path: String, label: String, prepare: (@Sendable (Database) throws -> Void)? = nil, migrator: DatabaseMigrator) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = label
+        if let prepare { configuration.prepareDatabase(prepare) }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Durable: a call is answered only once its commit is on disk; group commit is what
+        // keeps durable writes fast.
         pool = try DatabasePool.durable(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        Self.registerSharedMigrations(&migrator)
-        migrations(&migrator)
         try migrator.migrate(pool)
         group = GroupCommit(pool)
+    }
+
+    /// The kit's shared migrations (the outbox and idempotency keys), then the service's own
+    /// (frozen SQL: a shipped one is never edited).
+    public static func migrator(_ register: (inout DatabaseMigrator) -> Void) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        registerSharedMigrations(&migrator)
+        register(&migrator)
+        return migrator
     }
 
     /// Runs `body` atomically, in a savepoint of the next group transaction, and returns once
@@ -49,7 +59,9 @@ public final class ServiceDatabase: Sendable {
         try pool.close()
     }
 
-    /// The tables every service has, frozen: never edit one that has shipped.
+    /// The tables every service has, frozen: never edit one that has shipped. (crm-leads made
+    /// the same two tables in its own first migration, before the kit existed, and brought them
+    /// to this shape in its v11.)
     static func registerSharedMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("kit v1: event outbox and idempotency keys") { db in
             // The transactional outbox: one row per committed change, in commit order.

@@ -31,7 +31,7 @@ public final class ActivitiesServer: Sendable {
 
     public init(_ configuration: Configuration) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
-        database = try ServiceDatabase(path: configuration.databasePath, label: "crm-activities", migrations: ActivitiesSchema.register)
+        database = try ServiceDatabase(path: configuration.databasePath, label: "crm-activities", migrator: ServiceDatabase.migrator(ActivitiesSchema.register))
         handler = ActivitiesHandler(database: database, leads: configuration.leads, clock: configuration.clock)
         authentication = AuthenticationInterceptor(
             authenticator: Authenticator(signer: signer, clock: configuration.clock),

@@ -85,7 +85,11 @@ public final class LeadsServer: Sendable {
         router.register(AuthHandler(env: env))
         router.register(DirectoryHandler(env: env))
         router.register(LeadConfigHandler(env: env))
-        router.register(LeadsHandler(env: env, openWork: openWork, notifier: database.commits))
+        router.register(LeadsHandler(env: env, openWork: openWork))
+        router.intercept(with: ErrorMappingInterceptor())
+        // Login is the one method without a token; every other call's account is checked too.
+        router.intercept(with: AuthenticationInterceptor(
+            authenticator: env.authenticator, publicMethods: [LeadsV1.Auth.Method.login.path], directory: env.accounts))
         return router
     }
 }

@@ -27,7 +27,7 @@ extension ActivitiesHandler {
         activity.createdBy = caller.userID
         activity.createdAt = now
         activity.updatedAt = now
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [activity] db in
+        return try await database.mutate(context, caller: caller, now: now) { [activity] db in
             var activity = activity
             activity.kind = try WorkTypeStore.usable(db, id: activity.typeID, scope: .activity, field: "activity.type_id").activityKind ?? .other
             let saved = try ActivityStore.insert(db, activity)
@@ -80,7 +80,7 @@ extension ActivitiesHandler {
             (changed.assigneeID, changed.assigneeUnitID) = try await assignee(input.assigneeId, field: "activity.assignee_id", caller, context)
         }
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [changed] db in
+        return try await database.mutate(context, caller: caller, now: now) { [changed] db in
             guard let stored = try ActivityStore.activity(db, id: changed.id) else { throw DomainError.notFound("no activity with id \(changed.id)") }
             try WorkRules.requireVersion(request.version, current: stored.version, what: "activity \(stored.id)")
             try WorkRules.requireOpen(stored.status, what: "activity \(stored.id)")
@@ -113,7 +113,7 @@ extension ActivitiesHandler {
         try v.check()
         _ = try await visibleActivity(request.id, caller, context)
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard var activity = try ActivityStore.activity(db, id: request.id) else { throw DomainError.notFound("no activity with id \(request.id)") }
             try WorkRules.requireVersion(request.version, current: activity.version, what: "activity \(activity.id)")
             try WorkRules.requireOpen(activity.status, what: "activity \(activity.id)")
@@ -134,7 +134,7 @@ extension ActivitiesHandler {
         try Self.requireID(request.id)
         _ = try await visibleActivity(request.id, caller, context)
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard let activity = try ActivityStore.activity(db, id: request.id) else { throw DomainError.notFound("no activity with id \(request.id)") }
             try WorkRules.requireVersion(request.version, current: activity.version, what: "activity \(activity.id)")
             try ActivityStore.delete(db, id: activity.id)

@@ -34,7 +34,7 @@ extension ActivitiesHandler {
         incident.createdBy = caller.userID
         incident.createdAt = now
         incident.updatedAt = now
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [incident] db in
+        return try await database.mutate(context, caller: caller, now: now) { [incident] db in
             _ = try WorkTypeStore.usable(db, id: incident.typeID, scope: .incident, field: "incident.type_id")
             let saved = try IncidentStore.insert(db, incident)
             let wire = saved.wire(attachments: [])
@@ -91,7 +91,7 @@ extension ActivitiesHandler {
         }
         if fields.contains("lead_id") && changed.leadID != 0 { _ = try await visibleLead(changed.leadID, context) }
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [changed] db in
+        return try await database.mutate(context, caller: caller, now: now) { [changed] db in
             guard let stored = try IncidentStore.incident(db, id: changed.id) else { throw DomainError.notFound("no incident with id \(changed.id)") }
             try WorkRules.requireVersion(request.version, current: stored.version, what: "incident \(stored.id)")
             try WorkRules.requireNotClosed(stored.status, what: "incident \(stored.id)")
@@ -111,7 +111,7 @@ extension ActivitiesHandler {
         try Self.requireID(request.id)
         _ = try await visibleIncident(request.id, caller, context)
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard let incident = try IncidentStore.incident(db, id: request.id) else { throw DomainError.notFound("no incident with id \(request.id)") }
             try WorkRules.requireVersion(request.version, current: incident.version, what: "incident \(incident.id)")
             try IncidentStore.delete(db, id: incident.id)
@@ -181,7 +181,7 @@ extension ActivitiesHandler {
         var attachment = AttachmentRecord(incidentID: incident.id, fileName: request.fileName, contentType: request.contentType.lowercased(), sizeBytes: Int64(request.content.count), sha256: digest)
         attachment.createdBy = caller.userID
         attachment.createdAt = now
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [attachment] db in
+        return try await database.mutate(context, caller: caller, now: now) { [attachment] db in
             guard var stored = try IncidentStore.incident(db, id: attachment.incidentID) else { throw DomainError.notFound("no incident with id \(attachment.incidentID)") }
             try WorkRules.requireNotClosed(stored.status, what: "incident \(stored.id)")
             // An incident's files together stay within a few frames: they are read back one by one.
@@ -230,7 +230,7 @@ extension ActivitiesHandler {
         }
         try WorkRules.requireNotClosed(incident.status, what: "incident \(incident.id)")
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard var stored = try IncidentStore.incident(db, id: attachment.incidentID) else { throw DomainError.notFound("no attachment with id \(request.id)") }
             try AttachmentStore.delete(db, id: request.id)
             stored.version += 1

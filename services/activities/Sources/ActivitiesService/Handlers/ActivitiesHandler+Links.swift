@@ -22,7 +22,7 @@ extension ActivitiesHandler {
         var link = LinkRecord(a!, b!)
         link.createdBy = caller.userID
         link.createdAt = now
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [link] db in
+        return try await database.mutate(context, caller: caller, now: now) { [link] db in
             for end in [link.a, link.b] { try Self.requireExists(db, end) }
             let saved = try LinkStore.insert(db, link)
             try Self.append(db, .linked, saved.a, actor: caller.userID, at: now, .link(saved.wire))
@@ -43,7 +43,7 @@ extension ActivitiesHandler {
             throw DomainError.notFound("no link with id \(request.id)")
         }
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard let stored = try LinkStore.link(db, id: request.id) else { throw DomainError.notFound("no link with id \(request.id)") }
             try LinkStore.delete(db, id: stored.id)
             // A removed link's snapshot says which one went.

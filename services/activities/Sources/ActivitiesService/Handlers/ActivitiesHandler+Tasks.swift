@@ -25,7 +25,7 @@ extension ActivitiesHandler {
         task.createdBy = caller.userID
         task.createdAt = now
         task.updatedAt = now
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [task] db in
+        return try await database.mutate(context, caller: caller, now: now) { [task] db in
             if task.typeID != 0 { _ = try WorkTypeStore.usable(db, id: task.typeID, scope: .task, field: "task.type_id") }
             let saved = try TaskStore.insert(db, task)
             let wire = saved.wire(now: now)
@@ -72,7 +72,7 @@ extension ActivitiesHandler {
         }
         if fields.contains("lead_id") && changed.leadID != 0 { _ = try await visibleLead(changed.leadID, context) }
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { [changed] db in
+        return try await database.mutate(context, caller: caller, now: now) { [changed] db in
             guard let stored = try TaskStore.task(db, id: changed.id) else { throw DomainError.notFound("no task with id \(changed.id)") }
             try WorkRules.requireVersion(request.version, current: stored.version, what: "task \(stored.id)")
             try WorkRules.requireOpen(stored.status, what: "task \(stored.id)")
@@ -103,7 +103,7 @@ extension ActivitiesHandler {
         try v.check()
         _ = try await visibleTask(request.id, caller, context)
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard var task = try TaskStore.task(db, id: request.id) else { throw DomainError.notFound("no task with id \(request.id)") }
             try WorkRules.requireVersion(request.version, current: task.version, what: "task \(task.id)")
             try WorkRules.requireOpen(task.status, what: "task \(task.id)")
@@ -123,7 +123,7 @@ extension ActivitiesHandler {
         try Self.requireID(request.id)
         _ = try await visibleTask(request.id, caller, context)
         let now = clock.millis()
-        return try await database.mutate(context, caller: caller, request: request, now: now) { db in
+        return try await database.mutate(context, caller: caller, now: now) { db in
             guard let task = try TaskStore.task(db, id: request.id) else { throw DomainError.notFound("no task with id \(request.id)") }
             try WorkRules.requireVersion(request.version, current: task.version, what: "task \(task.id)")
             try TaskStore.delete(db, id: task.id)

@@ -23,7 +23,7 @@ extension ActivitiesHandler {
         // A new type is active; retiring is saving it with active = false.
         let type = try WorkTypeRecord.checked(WorkTypeRecord(
             id: input.id, scope: scope!, name: input.name, activityKind: kind, active: input.id == 0 ? true : input.active, version: input.version))
-        return try await database.mutate(context, caller: caller, request: request, now: clock.millis()) { db in
+        return try await database.mutate(context, caller: caller, now: clock.millis()) { db in
             try WorkTypeStore.save(db, type).wire
         }
     }

@@ -9,57 +9,51 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
     let env: Environment
 
     func login(request: LeadsV1.LoginRequest, context: ServerContext) async throws -> LeadsV1.LoginResponse {
-        try await env.run {
-            var violations = Violations()
-            if request.login.isEmpty { violations.add("login", "is required") }
-            if request.password.isEmpty { violations.add("password", "is required") }
-            if request.login.count > 64 { violations.add("login", "must be at most 64 characters") }
-            if request.password.count > 200 { violations.add("password", "must be at most 200 characters") }
-            try violations.check()
+        var violations = Violations()
+        if request.login.isEmpty { violations.add("login", "is required") }
+        if request.password.isEmpty { violations.add("password", "is required") }
+        if request.login.count > 64 { violations.add("login", "must be at most 64 characters") }
+        if request.password.count > 200 { violations.add("password", "must be at most 200 characters") }
+        try violations.check()
 
-            let found = try await env.database.read { db in try DirectoryStore.user(db, login: request.login) }
-            let hasher = env.hasher
-            // Hash even for an unknown login, so timing does not tell which logins exist.
-            let stored = found?.passwordHash ?? "pbkdf2-sha256$\(hasher.rounds)$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-            let matches = try await env.offload { hasher.verify(request.password, against: stored) }
-            guard let (user, _) = found, matches, user.active else {
-                throw DomainError.unauthenticated("wrong login or password, or the user is deactivated")
-            }
-            let now = env.clock.millis()
-            let expires = now + env.tokenLifetime.milliseconds
-            let token = env.authenticator.signer.sign(TokenSigner.Claims(caller: user.caller, issuedAt: now, expiresAt: expires))
-            return LeadsV1.LoginResponse(token: token, expiresAt: expires, user: user.wire)
+        let found = try await env.database.read { db in try DirectoryStore.user(db, login: request.login) }
+        let hasher = env.hasher
+        // Hash even for an unknown login, so timing does not tell which logins exist.
+        let stored = found?.passwordHash ?? "pbkdf2-sha256$\(hasher.rounds)$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        let matches = try await env.offload { hasher.verify(request.password, against: stored) }
+        guard let (user, _) = found, matches, user.active else {
+            throw DomainError.unauthenticated("wrong login or password, or the user is deactivated")
         }
+        let now = env.clock.millis()
+        let expires = now + env.tokenLifetime.milliseconds
+        let token = env.authenticator.signer.sign(TokenSigner.Claims(caller: user.caller, issuedAt: now, expiresAt: expires))
+        return LeadsV1.LoginResponse(token: token, expiresAt: expires, user: user.wire)
     }
 
     func whoAmI(request: LeadsV1.WhoAmIRequest, context: ServerContext) async throws -> LeadsV1.User {
-        try await env.run {
-            let caller = try await env.caller(context)
-            guard let user = try await env.database.read({ db in try DirectoryStore.user(db, id: caller.userID) }), user.active else {
-                throw DomainError.unauthenticated("the token's user no longer exists or is deactivated")
-            }
-            return user.wire
+        let caller = try context.caller()
+        guard let user = try await env.database.read({ db in try DirectoryStore.user(db, id: caller.userID) }), user.active else {
+            throw DomainError.unauthenticated("the token's user no longer exists or is deactivated")
         }
+        return user.wire
     }
 
     func changePassword(request: LeadsV1.ChangePasswordRequest, context: ServerContext) async throws -> LeadsV1.ChangePasswordResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            var violations = Violations()
-            if request.currentPassword.isEmpty { violations.add("current_password", "is required") }
-            PasswordHasher.check(request.newPassword, field: "new_password", into: &violations)
-            try violations.check()
-            let hasher = env.hasher
-            guard let stored = try await env.database.read({ db in try DirectoryStore.passwordHash(db, userID: caller.userID) }) else {
-                throw DomainError.unauthenticated("the token's user no longer exists")
-            }
-            let (matches, newHash) = try await env.offload {
-                (hasher.verify(request.currentPassword, against: stored), hasher.hash(request.newPassword))
-            }
-            guard matches else { throw DomainError.invalid([Violation("current_password", "is not the current password")]) }
-            let now = env.clock.millis()
-            try await env.database.write { db in try DirectoryStore.setPasswordHash(db, userID: caller.userID, hash: newHash, now: now) }
-            return LeadsV1.ChangePasswordResponse()
+        let caller = try context.caller()
+        var violations = Violations()
+        if request.currentPassword.isEmpty { violations.add("current_password", "is required") }
+        PasswordHasher.check(request.newPassword, field: "new_password", into: &violations)
+        try violations.check()
+        let hasher = env.hasher
+        guard let stored = try await env.database.read({ db in try DirectoryStore.passwordHash(db, userID: caller.userID) }) else {
+            throw DomainError.unauthenticated("the token's user no longer exists")
         }
+        let (matches, newHash) = try await env.offload {
+            (hasher.verify(request.currentPassword, against: stored), hasher.hash(request.newPassword))
+        }
+        guard matches else { throw DomainError.invalid([Violation("current_password", "is not the current password")]) }
+        let now = env.clock.millis()
+        try await env.database.write { db in try DirectoryStore.setPasswordHash(db, userID: caller.userID, hash: newHash, now: now) }
+        return LeadsV1.ChangePasswordResponse()
     }
 }

@@ -1,3 +1,4 @@
+import CRMService
 import CRMAPI
 import CRMWire
 import CRMWireFormat
@@ -24,7 +25,7 @@ struct CreatedLeadEvent: Sendable {
     /// Appends the event of the lead stored with `id` to the feed and returns its sequence.
     @discardableResult
     func append(_ db: Database, id: Int64) throws -> Int64 {
-        try EventStore.append(db, type: LeadsV1.LeadEventType.created.protoValue, entityID: id, actorID: actor, at: at, payload: payload(id: id))
+        try EventOutbox.append(db, type: LeadsV1.LeadEventType.created.protoValue, entityID: id, actorID: actor, at: at, payload: payload(id: id))
     }
 
     /// The event's bytes for the lead stored with `id` (its sequence is the row's).

@@ -70,41 +70,25 @@ struct Environment: Sendable {
         try await NIOThreadPool.singleton.runIfActive(work)
     }
 
-    /// Runs a mutation in one transaction. With an idempotency key, a retried call returns the
-    /// first answer and changes nothing: the answer is stored in the same transaction.
+    /// Runs a mutation in one transaction, honouring the call's idempotency key (the kit's
+    /// `TransactionWriter.mutate`: keys bound to caller, method and the request's hash).
     func mutate<Response: WireMessage>(
         _ context: ServerContext,
         caller: Caller,
         _ body: @escaping @Sendable (Database) throws -> Response
     ) async throws -> Response {
-        try await mutate(context, caller: caller, body, answer: { $0 })
+        try await database.mutate(context, caller: caller, now: clock.millis(), body)
     }
 
     /// `mutate`, where the answer is made from what `body` returns by `answer`: after the
-    /// commit, off the writer, unless the call has an idempotency key (the answer is then stored
-    /// with the change).
+    /// commit, off the writer, unless the call has an idempotency key.
     func mutate<Result: Sendable, Response: WireMessage>(
         _ context: ServerContext,
         caller: Caller,
         _ body: @escaping @Sendable (Database) throws -> Result,
         answer: @escaping @Sendable (Result) -> Response
     ) async throws -> Response {
-        let key = context.metadata.idempotencyKey
-        guard !key.isEmpty else { return answer(try await database.write(body)) }
-        guard key.count <= 200 else {
-            throw DomainError.invalid([Violation("idempotency_key", "must be at most 200 characters")])
-        }
-        let method = context.method.path
-        let now = clock.millis()
-        let bytes = try await database.write { db -> [UInt8] in
-            if let first = try IdempotencyStore.response(db, callerID: caller.userID, method: method, key: key) {
-                return first
-            }
-            let bytes = try answer(try body(db)).serializedBytes()
-            try IdempotencyStore.save(db, callerID: caller.userID, method: method, key: key, response: bytes, at: now)
-            return bytes
-        }
-        return try Response(serializedBytes: bytes)
+        try await database.mutate(context, caller: caller, now: clock.millis(), body, answer: answer)
     }
 }
 

@@ -10,158 +10,140 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
     let env: Environment
 
     func getConfiguration(request: LeadsV1.GetConfigurationRequest, context: ServerContext) async throws -> LeadsV1.Configuration {
-        try await env.run {
-            _ = try await env.caller(context)
-            return try await env.database.read { db in try ConfigStore.load(db) }.wire
-        }
+        _ = try context.caller()
+        return try await env.database.read { db in try ConfigStore.load(db) }.wire
     }
 
     func saveStatus(request: LeadsV1.SaveStatusRequest, context: ServerContext) async throws -> LeadsV1.LeadStatus {
-        try await env.run {
-            var v = Violations()
-            let status = LeadStatusRecord(request.status ?? LeadsV1.LeadStatus(), field: "status", into: &v)
-            try v.check()
-            return try await save(context, field: "status", table: "lead_status", id: status.id, version: status.version,
-                change: { config, id in
-                    var s = status
-                    s.id = id
-                    if let i = config.statuses.firstIndex(where: { $0.id == id }) { config.statuses[i] = s } else { config.statuses.append(s) }
-                },
-                persist: { db in try ConfigStore.save(db, status) },
-                render: { config, id in config.status(id)!.wire })
-        }
+        var v = Violations()
+        let status = LeadStatusRecord(request.status ?? LeadsV1.LeadStatus(), field: "status", into: &v)
+        try v.check()
+        return try await save(context, field: "status", table: "lead_status", id: status.id, version: status.version,
+            change: { config, id in
+                var s = status
+                s.id = id
+                if let i = config.statuses.firstIndex(where: { $0.id == id }) { config.statuses[i] = s } else { config.statuses.append(s) }
+            },
+            persist: { db in try ConfigStore.save(db, status) },
+            render: { config, id in config.status(id)!.wire })
     }
 
     func saveLeadType(request: LeadsV1.SaveLeadTypeRequest, context: ServerContext) async throws -> LeadsV1.LeadType {
-        try await env.run {
-            let type = LeadTypeRecord(request.leadType ?? LeadsV1.LeadType())
-            return try await save(context, field: "lead_type", table: "lead_type", id: type.id, version: type.version,
-                change: { config, id in
-                    var t = type
-                    t.id = id
-                    if let i = config.types.firstIndex(where: { $0.id == id }) { config.types[i] = t } else { config.types.append(t) }
-                },
-                persist: { db in try ConfigStore.save(db, type) },
-                render: { config, id in config.type(id)!.wire })
-        }
+        let type = LeadTypeRecord(request.leadType ?? LeadsV1.LeadType())
+        return try await save(context, field: "lead_type", table: "lead_type", id: type.id, version: type.version,
+            change: { config, id in
+                var t = type
+                t.id = id
+                if let i = config.types.firstIndex(where: { $0.id == id }) { config.types[i] = t } else { config.types.append(t) }
+            },
+            persist: { db in try ConfigStore.save(db, type) },
+            render: { config, id in config.type(id)!.wire })
     }
 
     func saveCatalogItem(request: LeadsV1.SaveCatalogItemRequest, context: ServerContext) async throws -> LeadsV1.CatalogItem {
-        try await env.run {
-            var v = Violations()
-            let item = CatalogItemRecord(request.item ?? LeadsV1.CatalogItem(), field: "item", into: &v)
-            try v.check()
-            return try await save(context, field: "item", table: "catalog_item", id: item.id, version: item.version,
-                change: { config, id in
-                    var c = item
-                    c.id = id
-                    if let i = config.catalog.firstIndex(where: { $0.id == id }) {
-                        guard config.catalog[i].kind == item.kind else { throw DomainError.invalid([Violation("item.kind", "cannot change")]) }
-                        config.catalog[i] = c
-                    } else {
-                        config.catalog.append(c)
-                    }
-                },
-                persist: { db in try ConfigStore.save(db, item) },
-                render: { config, id in config.catalog.first { $0.id == id }!.wire })
-        }
+        var v = Violations()
+        let item = CatalogItemRecord(request.item ?? LeadsV1.CatalogItem(), field: "item", into: &v)
+        try v.check()
+        return try await save(context, field: "item", table: "catalog_item", id: item.id, version: item.version,
+            change: { config, id in
+                var c = item
+                c.id = id
+                if let i = config.catalog.firstIndex(where: { $0.id == id }) {
+                    guard config.catalog[i].kind == item.kind else { throw DomainError.invalid([Violation("item.kind", "cannot change")]) }
+                    config.catalog[i] = c
+                } else {
+                    config.catalog.append(c)
+                }
+            },
+            persist: { db in try ConfigStore.save(db, item) },
+            render: { config, id in config.catalog.first { $0.id == id }!.wire })
     }
 
     func listCatalog(request: LeadsV1.ListCatalogRequest, context: ServerContext) async throws -> LeadsV1.ListCatalogResponse {
-        try await env.run {
-            _ = try await env.caller(context)
-            guard let kind = CatalogKind(request.kind) else { throw DomainError.invalid([Violation("kind", "must be a catalogue kind")]) }
-            let config = try await env.database.read { db in try ConfigStore.load(db) }
-            let items = config.catalog.filter { $0.kind == kind && (!request.activeOnly || $0.active) }
-                .sorted { $0.name.localizedLowercase < $1.name.localizedLowercase }
-            return LeadsV1.ListCatalogResponse(items: items.map(\.wire))
-        }
+        _ = try context.caller()
+        guard let kind = CatalogKind(request.kind) else { throw DomainError.invalid([Violation("kind", "must be a catalogue kind")]) }
+        let config = try await env.database.read { db in try ConfigStore.load(db) }
+        let items = config.catalog.filter { $0.kind == kind && (!request.activeOnly || $0.active) }
+            .sorted { $0.name.localizedLowercase < $1.name.localizedLowercase }
+        return LeadsV1.ListCatalogResponse(items: items.map(\.wire))
     }
 
     func setLevelLabels(request: LeadsV1.SetLevelLabelsRequest, context: ServerContext) async throws -> LeadsV1.SetLevelLabelsResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            try DirectoryRules.requireAdmin(caller)
-            let priority = request.priorityLabels.map(LevelLabel.init)
-            let importance = request.importanceLabels.map(LevelLabel.init)
-            let now = env.clock.millis()
-            return try await env.mutate(context, caller: caller) { db in
-                var config = try ConfigStore.load(db)
-                config.priorityLabels = priority
-                config.importanceLabels = importance
-                try Self.check(config, field: "labels", id: 0)
-                try ConfigStore.saveLabels(db, priority: priority, importance: importance)
-                try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, at: now, actorId: caller.userID))
-                return LeadsV1.SetLevelLabelsResponse(priorityLabels: priority.map(\.wire), importanceLabels: importance.map(\.wire))
-            }
+        let caller = try context.caller()
+        try DirectoryRules.requireAdmin(caller)
+        let priority = request.priorityLabels.map(LevelLabel.init)
+        let importance = request.importanceLabels.map(LevelLabel.init)
+        let now = env.clock.millis()
+        return try await env.mutate(context, caller: caller) { db in
+            var config = try ConfigStore.load(db)
+            config.priorityLabels = priority
+            config.importanceLabels = importance
+            try Self.check(config, field: "labels", id: 0)
+            try ConfigStore.saveLabels(db, priority: priority, importance: importance)
+            try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, at: now, actorId: caller.userID))
+            return LeadsV1.SetLevelLabelsResponse(priorityLabels: priority.map(\.wire), importanceLabels: importance.map(\.wire))
         }
     }
 
     func saveDefinition(request: LeadsV1.SaveDefinitionRequest, context: ServerContext) async throws -> LeadsV1.LeadDefinition {
-        try await env.run {
-            let definition = LeadDefinitionRecord(request.definition ?? LeadsV1.LeadDefinition())
-            // Saving never switches a definition on or off: ActivateDefinition does, for both at once.
-            return try await save(context, field: "definition", table: "lead_definition", id: definition.id, version: definition.version,
-                change: { config, id in
-                    var d = definition
-                    d.id = id
-                    if let i = config.definitions.firstIndex(where: { $0.id == id }) {
-                        d.active = config.definitions[i].active
-                        config.definitions[i] = d
-                    } else {
-                        d.active = false
-                        config.definitions.append(d)
-                    }
-                },
-                persist: { db in
-                    var d = definition
-                    d.active = try ConfigStore.isActiveDefinition(db, id: definition.id)
-                    return try ConfigStore.save(db, d)
-                },
-                render: { config, id in config.definitions.first { $0.id == id }!.wire })
-        }
+        let definition = LeadDefinitionRecord(request.definition ?? LeadsV1.LeadDefinition())
+        // Saving never switches a definition on or off: ActivateDefinition does, for both at once.
+        return try await save(context, field: "definition", table: "lead_definition", id: definition.id, version: definition.version,
+            change: { config, id in
+                var d = definition
+                d.id = id
+                if let i = config.definitions.firstIndex(where: { $0.id == id }) {
+                    d.active = config.definitions[i].active
+                    config.definitions[i] = d
+                } else {
+                    d.active = false
+                    config.definitions.append(d)
+                }
+            },
+            persist: { db in
+                var d = definition
+                d.active = try ConfigStore.isActiveDefinition(db, id: definition.id)
+                return try ConfigStore.save(db, d)
+            },
+            render: { config, id in config.definitions.first { $0.id == id }!.wire })
     }
 
     func activateDefinition(request: LeadsV1.ActivateDefinitionRequest, context: ServerContext) async throws -> LeadsV1.LeadDefinition {
-        try await env.run {
-            let caller = try await env.caller(context)
-            try DirectoryRules.requireAdmin(caller)
-            let now = env.clock.millis()
-            return try await env.mutate(context, caller: caller) { db in
-                try Self.checkVersion(db, table: "lead_definition", id: request.id, version: request.version, what: "definition")
-                var config = try ConfigStore.load(db)
-                for i in config.definitions.indices { config.definitions[i].active = config.definitions[i].id == request.id }
-                try Self.check(config, field: "definition", id: request.id)
-                try ConfigStore.activate(db, definitionID: request.id)
-                try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, entityId: request.id, at: now, actorId: caller.userID))
-                return try ConfigStore.load(db).definitions.first { $0.id == request.id }!.wire
-            }
+        let caller = try context.caller()
+        try DirectoryRules.requireAdmin(caller)
+        let now = env.clock.millis()
+        return try await env.mutate(context, caller: caller) { db in
+            try Self.checkVersion(db, table: "lead_definition", id: request.id, version: request.version, what: "definition")
+            var config = try ConfigStore.load(db)
+            for i in config.definitions.indices { config.definitions[i].active = config.definitions[i].id == request.id }
+            try Self.check(config, field: "definition", id: request.id)
+            try ConfigStore.activate(db, definitionID: request.id)
+            try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, entityId: request.id, at: now, actorId: caller.userID))
+            return try ConfigStore.load(db).definitions.first { $0.id == request.id }!.wire
         }
     }
 
     func saveCustomField(request: LeadsV1.SaveCustomFieldRequest, context: ServerContext) async throws -> LeadsV1.CustomFieldDefinition {
-        try await env.run {
-            var v = Violations()
-            let field = CustomFieldRecord(request.field ?? LeadsV1.CustomFieldDefinition(), field: "field", into: &v)
-            try v.check()
-            return try await save(context, field: "field", table: "custom_field", id: field.id, version: field.version,
-                change: { config, id in
-                    var f = field
-                    f.id = id
-                    if let i = config.customFields.firstIndex(where: { $0.id == id }) {
-                        // Stored values are typed by key: neither may change.
-                        var v = Violations()
-                        if config.customFields[i].key != field.key { v.add("field.key", "cannot change") }
-                        if config.customFields[i].type != field.type { v.add("field.type", "cannot change") }
-                        try v.check()
-                        config.customFields[i] = f
-                    } else {
-                        config.customFields.append(f)
-                    }
-                },
-                persist: { db in try ConfigStore.save(db, field) },
-                render: { config, id in config.customFields.first { $0.id == id }!.wire })
-        }
+        var v = Violations()
+        let field = CustomFieldRecord(request.field ?? LeadsV1.CustomFieldDefinition(), field: "field", into: &v)
+        try v.check()
+        return try await save(context, field: "field", table: "custom_field", id: field.id, version: field.version,
+            change: { config, id in
+                var f = field
+                f.id = id
+                if let i = config.customFields.firstIndex(where: { $0.id == id }) {
+                    // Stored values are typed by key: neither may change.
+                    var v = Violations()
+                    if config.customFields[i].key != field.key { v.add("field.key", "cannot change") }
+                    if config.customFields[i].type != field.type { v.add("field.type", "cannot change") }
+                    try v.check()
+                    config.customFields[i] = f
+                } else {
+                    config.customFields.append(f)
+                }
+            },
+            persist: { db in try ConfigStore.save(db, field) },
+            render: { config, id in config.customFields.first { $0.id == id }!.wire })
     }
 
     // MARK: the one way every item is saved
@@ -178,7 +160,7 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
         persist: @escaping @Sendable (Database) throws -> Int64,
         render: @escaping @Sendable (LeadConfiguration, Int64) -> Response
     ) async throws -> Response {
-        let caller = try await env.caller(context)
+        let caller = try context.caller()
         try DirectoryRules.requireAdmin(caller)
         if id < 0 { throw DomainError.invalid([Violation("\(field).id", "must be 0 to create, or the id of the one to change")]) }
         let now = env.clock.millis()

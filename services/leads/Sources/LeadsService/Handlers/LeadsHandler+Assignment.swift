@@ -7,62 +7,51 @@ import GRDB
 // Assignment: manual and mass (AssignLeads), the recorded trail, and the rules that assign new leads.
 
 extension LeadsHandler {
-    func registerAssignment(with router: inout RPCRouter) {
-        typealias M = LeadsV1.Leads.Method
-        router.registerUnary(M.assignLeads) { (r: LeadsV1.AssignLeadsRequest, c) in try await self.assignLeads(r, c) }
-        router.registerUnary(M.listAssignments) { (r: LeadsV1.ListAssignmentsRequest, c) in try await self.listAssignments(r, c) }
-        router.registerUnary(M.saveAssignmentRule) { (r: LeadsV1.SaveAssignmentRuleRequest, c) in try await self.saveAssignmentRule(r, c) }
-        router.registerUnary(M.listAssignmentRules) { (r: LeadsV1.ListAssignmentRulesRequest, c) in try await self.listAssignmentRules(r, c) }
-        router.registerUnary(M.deleteAssignmentRule) { (r: LeadsV1.DeleteAssignmentRuleRequest, c) in try await self.deleteAssignmentRule(r, c) }
-    }
-
-    func assignLeads(_ request: LeadsV1.AssignLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.AssignLeadsResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            guard caller.role != .agent else { throw DomainError.permissionDenied("agents cannot assign or reassign leads") }
-            var v = Violations()
-            if request.unitId < 0 { v.add("unit_id", "must be a unit's id, or 0") }
-            if request.userId < 0 { v.add("user_id", "must be a user's id, or 0") }
-            if request.unitId == 0 && request.userId == 0 { v.add("unit_id", "give a unit, a user, or both to assign to") }
-            if request.ids.count > 10_000 { v.add("ids", "must have at most 10,000 leads") }
-            let note = TextRules.collapsed(request.note)
-            TextRules.check(note, field: "note", required: false, max: 2000, into: &v)
-            let now = env.clock.millis()
-            let configuration = try await env.configuration()
-            let query = request.ids.isEmpty
-                ? LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: [], now: now, configuration: configuration, into: &v) : nil
-            if request.ids.isEmpty && request.filter == nil { v.add("ids", "give lead ids, or a filter") }
-            try v.check()
-            let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignLeadsResponse in
-                var ids = request.ids
-                if let query {
-                    let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: 0, limit: 10_001)
-                    guard total <= 10_000 else { throw DomainError.invalid([Violation("filter", "matches \(total) leads; narrow it to 10,000 or fewer")]) }
-                    ids = leads.map(\.id)
-                }
-                let unit = request.unitId == 0 ? nil : try DirectoryStore.unit(db, id: request.unitId)
-                if request.unitId != 0 && unit == nil { throw DomainError.invalid([Violation("unit_id", "names no unit (\(request.unitId))")]) }
-                let user = request.userId == 0 ? nil : try DirectoryStore.user(db, id: request.userId)
-                if request.userId != 0 && user == nil { throw DomainError.invalid([Violation("user_id", "names no user (\(request.userId))")]) }
-                var assigned: [Int64] = []
-                var failures: [RpcV1.ItemFailure] = []
-                for id in ids.uniqued() {
-                    do {
-                        let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
-                        // A user alone keeps the user's unit; a unit alone leaves the lead for the unit to accept.
-                        let toUnit = unit?.id ?? user?.unitID ?? 0
-                        try AssignmentPolicy.check(
-                            caller: caller, lead: lead, toUnit: toUnit, toUser: user.map { ($0.id, $0.unitID, $0.active) }, toUnitActive: unit?.active ?? true)
-                        _ = try assign(db, lead, toUnit: toUnit, toUser: user?.id ?? 0, by: caller.userID, ruleID: 0, note: note, now: now)
-                        assigned.append(id)
-                    } catch let error as DomainError {
-                        failures.append(RpcV1.ItemFailure(id: id, status: RPCError(error).status))
-                    }
-                }
-                return LeadsV1.AssignLeadsResponse(assignedIds: assigned, failures: failures)
+    func assignLeads(request: LeadsV1.AssignLeadsRequest, context: ServerContext) async throws -> LeadsV1.AssignLeadsResponse {
+        let caller = try context.caller()
+        guard caller.role != .agent else { throw DomainError.permissionDenied("agents cannot assign or reassign leads") }
+        var v = Violations()
+        if request.unitId < 0 { v.add("unit_id", "must be a unit's id, or 0") }
+        if request.userId < 0 { v.add("user_id", "must be a user's id, or 0") }
+        if request.unitId == 0 && request.userId == 0 { v.add("unit_id", "give a unit, a user, or both to assign to") }
+        if request.ids.count > 10_000 { v.add("ids", "must have at most 10,000 leads") }
+        let note = TextRules.collapsed(request.note)
+        TextRules.check(note, field: "note", required: false, max: 2000, into: &v)
+        let now = env.clock.millis()
+        let configuration = try await env.configuration()
+        let query = request.ids.isEmpty
+            ? LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: [], now: now, configuration: configuration, into: &v) : nil
+        if request.ids.isEmpty && request.filter == nil { v.add("ids", "give lead ids, or a filter") }
+        try v.check()
+        let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignLeadsResponse in
+            var ids = request.ids
+            if let query {
+                let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: 0, limit: 10_001)
+                guard total <= 10_000 else { throw DomainError.invalid([Violation("filter", "matches \(total) leads; narrow it to 10,000 or fewer")]) }
+                ids = leads.map(\.id)
             }
-            return response
+            let unit = request.unitId == 0 ? nil : try DirectoryStore.unit(db, id: request.unitId)
+            if request.unitId != 0 && unit == nil { throw DomainError.invalid([Violation("unit_id", "names no unit (\(request.unitId))")]) }
+            let user = request.userId == 0 ? nil : try DirectoryStore.user(db, id: request.userId)
+            if request.userId != 0 && user == nil { throw DomainError.invalid([Violation("user_id", "names no user (\(request.userId))")]) }
+            var assigned: [Int64] = []
+            var failures: [RpcV1.ItemFailure] = []
+            for id in ids.uniqued() {
+                do {
+                    let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                    // A user alone keeps the user's unit; a unit alone leaves the lead for the unit to accept.
+                    let toUnit = unit?.id ?? user?.unitID ?? 0
+                    try AssignmentPolicy.check(
+                        caller: caller, lead: lead, toUnit: toUnit, toUser: user.map { ($0.id, $0.unitID, $0.active) }, toUnitActive: unit?.active ?? true)
+                    _ = try assign(db, lead, toUnit: toUnit, toUser: user?.id ?? 0, by: caller.userID, ruleID: 0, note: note, now: now)
+                    assigned.append(id)
+                } catch let error as DomainError {
+                    failures.append(RpcV1.ItemFailure(id: id, status: RPCError(error).status))
+                }
+            }
+            return LeadsV1.AssignLeadsResponse(assignedIds: assigned, failures: failures)
         }
+        return response
     }
 
     /// Moves a lead to a unit and user, with history, the assignment record and an event.
@@ -91,7 +80,7 @@ extension LeadsHandler {
         return lead
     }
 
-    func listAssignments(_ request: LeadsV1.ListAssignmentsRequest, _ context: ServerContext) async throws -> LeadsV1.ListAssignmentsResponse {
+    func listAssignments(request: LeadsV1.ListAssignmentsRequest, context: ServerContext) async throws -> LeadsV1.ListAssignmentsResponse {
         let (rows, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
             try AssignmentStore.assignments(db, leadID: request.leadId, offset: offset, limit: limit)
         }
@@ -104,58 +93,52 @@ extension LeadsHandler {
             nextPageToken: next)
     }
 
-    func saveAssignmentRule(_ request: LeadsV1.SaveAssignmentRuleRequest, _ context: ServerContext) async throws -> LeadsV1.AssignmentRule {
-        try await env.run {
-            let caller = try await env.caller(context)
-            guard caller.role == .admin || caller.role == .salesManager else {
-                throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
-            }
-            let w = request.rule ?? LeadsV1.AssignmentRule()
-            var condition = RuleCondition()
-            if let c = w.condition {
-                condition.countries = c.countries.map { $0.uppercased() }
-                condition.regions = c.regions
-                condition.sourceTypeIDs = c.sourceTypeIds
-                condition.campaigns = c.campaigns
-                condition.channels = c.channels
-                condition.typeIDs = c.typeIds
-            }
-            let rule = AssignmentRuleRecord(
-                id: w.id, name: TextRules.collapsed(w.name), position: w.position, condition: condition, unitID: w.unitId, userID: w.userId,
-                roundRobin: w.roundRobin, active: w.active, version: w.version)
-            var v = Violations()
-            AssignmentPolicy.check(rule, prefix: "rule", into: &v)
-            try v.check()
-            return try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignmentRule in
-                guard let unit = try DirectoryStore.unit(db, id: rule.unitID) else { throw DomainError.invalid([Violation("rule.unit_id", "names no unit (\(rule.unitID))")]) }
-                if rule.userID != 0 {
-                    guard let user = try DirectoryStore.user(db, id: rule.userID), user.unitID == unit.id else {
-                        throw DomainError.invalid([Violation("rule.user_id", "must be a member of unit \(unit.id)")])
-                    }
+    func saveAssignmentRule(request: LeadsV1.SaveAssignmentRuleRequest, context: ServerContext) async throws -> LeadsV1.AssignmentRule {
+        let caller = try context.caller()
+        guard caller.role == .admin || caller.role == .salesManager else {
+            throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
+        }
+        let w = request.rule ?? LeadsV1.AssignmentRule()
+        var condition = RuleCondition()
+        if let c = w.condition {
+            condition.countries = c.countries.map { $0.uppercased() }
+            condition.regions = c.regions
+            condition.sourceTypeIDs = c.sourceTypeIds
+            condition.campaigns = c.campaigns
+            condition.channels = c.channels
+            condition.typeIDs = c.typeIds
+        }
+        let rule = AssignmentRuleRecord(
+            id: w.id, name: TextRules.collapsed(w.name), position: w.position, condition: condition, unitID: w.unitId, userID: w.userId,
+            roundRobin: w.roundRobin, active: w.active, version: w.version)
+        var v = Violations()
+        AssignmentPolicy.check(rule, prefix: "rule", into: &v)
+        try v.check()
+        return try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignmentRule in
+            guard let unit = try DirectoryStore.unit(db, id: rule.unitID) else { throw DomainError.invalid([Violation("rule.unit_id", "names no unit (\(rule.unitID))")]) }
+            if rule.userID != 0 {
+                guard let user = try DirectoryStore.user(db, id: rule.userID), user.unitID == unit.id else {
+                    throw DomainError.invalid([Violation("rule.user_id", "must be a member of unit \(unit.id)")])
                 }
-                let id = try AssignmentStore.save(db, rule)
-                return try AssignmentStore.rules(db).first { $0.id == id }!.wire
             }
+            let id = try AssignmentStore.save(db, rule)
+            return try AssignmentStore.rules(db).first { $0.id == id }!.wire
         }
     }
 
-    func listAssignmentRules(_ request: LeadsV1.ListAssignmentRulesRequest, _ context: ServerContext) async throws -> LeadsV1.ListAssignmentRulesResponse {
-        try await env.run {
-            _ = try await env.caller(context)
-            return LeadsV1.ListAssignmentRulesResponse(rules: try await env.database.read { db in try AssignmentStore.rules(db) }.map(\.wire))
-        }
+    func listAssignmentRules(request: LeadsV1.ListAssignmentRulesRequest, context: ServerContext) async throws -> LeadsV1.ListAssignmentRulesResponse {
+        _ = try context.caller()
+        return LeadsV1.ListAssignmentRulesResponse(rules: try await env.database.read { db in try AssignmentStore.rules(db) }.map(\.wire))
     }
 
-    func deleteAssignmentRule(_ request: LeadsV1.DeleteAssignmentRuleRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteAssignmentRuleResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            guard caller.role == .admin || caller.role == .salesManager else {
-                throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
-            }
-            return try await env.mutate(context, caller: caller) { db in
-                try AssignmentStore.delete(db, id: request.id, version: request.version)
-                return LeadsV1.DeleteAssignmentRuleResponse()
-            }
+    func deleteAssignmentRule(request: LeadsV1.DeleteAssignmentRuleRequest, context: ServerContext) async throws -> LeadsV1.DeleteAssignmentRuleResponse {
+        let caller = try context.caller()
+        guard caller.role == .admin || caller.role == .salesManager else {
+            throw DomainError.permissionDenied("only sales managers and admins manage assignment rules")
+        }
+        return try await env.mutate(context, caller: caller) { db in
+            try AssignmentStore.delete(db, id: request.id, version: request.version)
+            return LeadsV1.DeleteAssignmentRuleResponse()
         }
     }
 }

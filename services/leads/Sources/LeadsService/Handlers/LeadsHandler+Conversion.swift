@@ -7,31 +7,27 @@ import GRDB
 // Conversion: a lead in progress becomes an opportunity, a won lead an account and a contact
 // (automatically on win when the active definition says so).
 extension LeadsHandler {
-    func convertLead(_ request: LeadsV1.ConvertLeadRequest, _ context: ServerContext) async throws -> LeadsV1.ConversionDetails {
-        try await env.run {
-            let caller = try await env.caller(context)
-            if request.id <= 0 { throw DomainError.invalid([Violation("id", "must be a lead's id")]) }
-            let now = env.clock.millis()
-            let details = try await env.mutate(context, caller: caller) { db -> LeadsV1.ConversionDetails in
-                let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                var lead = current
-                try convert(db, &lead, createOpportunity: request.createOpportunity, accountName: request.accountName, actor: caller.userID, now: now)
-                let saved = try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "converted")
-                return try conversionDetails(db, saved)
-            }
-            return details
+    func convertLead(request: LeadsV1.ConvertLeadRequest, context: ServerContext) async throws -> LeadsV1.ConversionDetails {
+        let caller = try context.caller()
+        if request.id <= 0 { throw DomainError.invalid([Violation("id", "must be a lead's id")]) }
+        let now = env.clock.millis()
+        let details = try await env.mutate(context, caller: caller) { db -> LeadsV1.ConversionDetails in
+            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            var lead = current
+            try convert(db, &lead, createOpportunity: request.createOpportunity, accountName: request.accountName, actor: caller.userID, now: now)
+            let saved = try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "converted")
+            return try conversionDetails(db, saved)
         }
+        return details
     }
 
-    func getConversion(_ request: LeadsV1.GetConversionRequest, _ context: ServerContext) async throws -> LeadsV1.ConversionDetails {
-        try await env.run {
-            let caller = try await env.caller(context)
-            if request.leadId <= 0 { throw DomainError.invalid([Violation("lead_id", "must be a lead's id")]) }
-            return try await env.database.read { db in
-                let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
-                guard !lead.conversion.isEmpty else { throw DomainError.notFound("lead \(lead.id) has not been converted") }
-                return try conversionDetails(db, lead)
-            }
+    func getConversion(request: LeadsV1.GetConversionRequest, context: ServerContext) async throws -> LeadsV1.ConversionDetails {
+        let caller = try context.caller()
+        if request.leadId <= 0 { throw DomainError.invalid([Violation("lead_id", "must be a lead's id")]) }
+        return try await env.database.read { db in
+            let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+            guard !lead.conversion.isEmpty else { throw DomainError.notFound("lead \(lead.id) has not been converted") }
+            return try conversionDetails(db, lead)
         }
     }
 

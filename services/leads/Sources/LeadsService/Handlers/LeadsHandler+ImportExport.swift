@@ -16,34 +16,32 @@ extension LeadsHandler {
     /// large enough that handing a part over costs nothing next to checking it.
     static let importPartRows = 1_000
 
-    func importLeads(_ request: LeadsV1.ImportLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ImportLeadsResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            var v = Violations()
-            if request.csv.isEmpty { v.add("csv", "is required: a header row, then one row per lead") }
-            if request.csv.count > Self.maxImportBytes { v.add("csv", "must be at most 3 MiB; split the file and give each part's first_row_number") }
-            if request.firstRowNumber < 0 { v.add("first_row_number", "must not be negative") }
-            if request.mapping.count > 200 { v.add("mapping", "must have at most 200 columns") }
-            TextRules.check(request.fileName, field: "file_name", required: false, max: 255, into: &v)
-            try v.check()
-            let logins = try await env.database.read { db in try DirectoryStore.names(db) }.logins
-            let userIDs = Dictionary(logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-            let now = env.clock.millis()
-            // The rows are checked and encoded against the configuration as committed now; should
-            // it change before the write, they are read again (a rare race, so a bounded retry).
-            for _ in 0..<3 {
-                let seen = try await env.database.read { db in try env.database.configuration.snapshot(db) }
-                let prepared = try await prepareImport(request, caller: caller, configuration: seen.configuration, userIDs: userIDs, now: now)
-                do {
-                    let response = try await storeImport(
-                        request, prepared, generation: seen.generation, knownUsers: Set(logins.keys), caller: caller, context: context, now: now)
-                    return response
-                } catch is ConfigurationChanged {
-                    continue
-                }
+    func importLeads(request: LeadsV1.ImportLeadsRequest, context: ServerContext) async throws -> LeadsV1.ImportLeadsResponse {
+        let caller = try context.caller()
+        var v = Violations()
+        if request.csv.isEmpty { v.add("csv", "is required: a header row, then one row per lead") }
+        if request.csv.count > Self.maxImportBytes { v.add("csv", "must be at most 3 MiB; split the file and give each part's first_row_number") }
+        if request.firstRowNumber < 0 { v.add("first_row_number", "must not be negative") }
+        if request.mapping.count > 200 { v.add("mapping", "must have at most 200 columns") }
+        TextRules.check(request.fileName, field: "file_name", required: false, max: 255, into: &v)
+        try v.check()
+        let logins = try await env.database.read { db in try DirectoryStore.names(db) }.logins
+        let userIDs = Dictionary(logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = env.clock.millis()
+        // The rows are checked and encoded against the configuration as committed now; should
+        // it change before the write, they are read again (a rare race, so a bounded retry).
+        for _ in 0..<3 {
+            let seen = try await env.database.read { db in try env.database.configuration.snapshot(db) }
+            let prepared = try await prepareImport(request, caller: caller, configuration: seen.configuration, userIDs: userIDs, now: now)
+            do {
+                let response = try await storeImport(
+                    request, prepared, generation: seen.generation, knownUsers: Set(logins.keys), caller: caller, context: context, now: now)
+                return response
+            } catch is ConfigurationChanged {
+                continue
             }
-            throw DomainError.stale("the lead configuration kept changing while the file was read; send it again")
         }
+        throw DomainError.stale("the lead configuration kept changing while the file was read; send it again")
     }
 
     /// Rows of a file, parsed, and being checked and encoded for the writer.
@@ -155,35 +153,33 @@ extension LeadsHandler {
         }
     }
 
-    func exportLeads(_ request: LeadsV1.ExportLeadsRequest, _ writer: ResponseWriter<RpcV1.CsvChunk>, _ context: ServerContext) async throws {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let now = env.clock.millis()
-            let configuration = try await env.configuration()
-            let names = try await env.database.read { db in try DirectoryStore.names(db) }
-            var v = Violations()
-            let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: configuration, into: &v)
-            if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
-            let export = LeadExport(columns: request.columns, configuration: configuration, logins: names.logins, units: names.units, into: &v)
-            try v.check()
-            // The ids first, in order; then the leads a batch at a time, so no read transaction
-            // stays open while the client is slow to take the chunks.
-            let ids = try await env.database.read { db in try LeadQueryStore.ids(db, query, caller: caller, now: now) }
-            var text = CSV.record(export.header)
-            var rows: Int32 = 0
-            for start in stride(from: 0, to: max(ids.count, 1), by: 500) {
-                let batch = Array(ids[start..<min(start + 500, ids.count)])
-                for lead in try await env.database.read({ db in try LeadQueryStore.leads(db, ids: batch) }) where LeadAccess.canSee(caller, lead) {
-                    text += CSV.record(export.row(lead, now: now))
-                    rows += 1
-                }
-                if text.utf8.count >= 512 * 1024 {
-                    try await writer.write(RpcV1.CsvChunk(data: Array(text.utf8), rows: rows))
-                    text = ""
-                    rows = 0
-                }
+    func exportLeads(request: LeadsV1.ExportLeadsRequest, response writer: ResponseWriter<RpcV1.CsvChunk>, context: ServerContext) async throws {
+        let caller = try context.caller()
+        let now = env.clock.millis()
+        let configuration = try await env.configuration()
+        let names = try await env.database.read { db in try DirectoryStore.names(db) }
+        var v = Violations()
+        let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: configuration, into: &v)
+        if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
+        let export = LeadExport(columns: request.columns, configuration: configuration, logins: names.logins, units: names.units, into: &v)
+        try v.check()
+        // The ids first, in order; then the leads a batch at a time, so no read transaction
+        // stays open while the client is slow to take the chunks.
+        let ids = try await env.database.read { db in try LeadQueryStore.ids(db, query, caller: caller, now: now) }
+        var text = CSV.record(export.header)
+        var rows: Int32 = 0
+        for start in stride(from: 0, to: max(ids.count, 1), by: 500) {
+            let batch = Array(ids[start..<min(start + 500, ids.count)])
+            for lead in try await env.database.read({ db in try LeadQueryStore.leads(db, ids: batch) }) where LeadAccess.canSee(caller, lead) {
+                text += CSV.record(export.row(lead, now: now))
+                rows += 1
             }
-            if !text.isEmpty { try await writer.write(RpcV1.CsvChunk(data: Array(text.utf8), rows: rows)) }
+            if text.utf8.count >= 512 * 1024 {
+                try await writer.write(RpcV1.CsvChunk(data: Array(text.utf8), rows: rows))
+                text = ""
+                rows = 0
+            }
         }
+        if !text.isEmpty { try await writer.write(RpcV1.CsvChunk(data: Array(text.utf8), rows: rows)) }
     }
 }

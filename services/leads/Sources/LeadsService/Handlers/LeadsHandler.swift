@@ -7,89 +7,65 @@ import GRDB
 
 /// Leads: `crm.leads.v1.Leads`: the life cycle, lists, notes, history, conversion, merge, CSV
 /// import and export, assignment and the event feed.
-struct LeadsHandler: RPCService {
+struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
     let env: Environment
     let openWork: OpenWorkCheck
-    let notifier: CommitSignal
+    var feed: EventFeed<LeadsV1.LeadEvent> { EventFeed(database: env.database.service) }
 
-    var serviceName: String { LeadsV1.Leads.name }
+    // The life-cycle moves share one path: load, check, apply the rule, save with history.
+    func acceptLead(request r: LeadsV1.LeadActionRequest, context c: ServerContext) async throws -> LeadsV1.Lead {
+        try await transition(r.id, r.version, c, action: "accepted") { lead, life, caller in try life.accept(&lead, caller: caller) }
+    }
 
-    func registerMethods(with router: inout RPCRouter) {
-        typealias M = LeadsV1.Leads.Method
-        router.registerUnary(M.createLead) { (r: LeadsV1.CreateLeadRequest, c) in try await self.createLead(r, c) }
-        router.registerUnary(M.getLead) { (r: LeadsV1.GetLeadRequest, c) in try await self.getLead(r, c) }
-        router.registerUnary(M.updateLead) { (r: LeadsV1.UpdateLeadRequest, c) in try await self.updateLead(r, c) }
-        router.registerUnary(M.listLeads) { (r: LeadsV1.ListLeadsRequest, c) in try await self.listLeads(r, c) }
-        router.registerUnary(M.acceptLead) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "accepted") { lead, life, caller in try life.accept(&lead, caller: caller) }
+    func startProgress(request r: LeadsV1.LeadActionRequest, context c: ServerContext) async throws -> LeadsV1.Lead {
+        try await transition(r.id, r.version, c, action: "started") { lead, life, _ in try life.startProgress(&lead) }
+    }
+
+    func winLead(request r: LeadsV1.WinLeadRequest, context c: ServerContext) async throws -> LeadsV1.Lead {
+        try await transition(r.id, r.version, c, action: "won", needsNoOpenWork: true) { lead, life, _ in
+            try life.win(&lead, statusID: r.statusId)
+        } then: { db, lead, configuration, caller, now in
+            try self.convertOnWin(db, &lead, configuration: configuration, actor: caller.userID, now: now)
         }
-        router.registerUnary(M.startProgress) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "started") { lead, life, _ in try life.startProgress(&lead) }
+    }
+
+    func loseLead(request r: LeadsV1.LoseLeadRequest, context c: ServerContext) async throws -> LeadsV1.Lead {
+        try await transition(r.id, r.version, c, action: "lost", reason: r.note, needsNoOpenWork: true) { lead, life, _ in
+            try life.lose(&lead, reasonID: r.lostReasonId, competitorID: r.competitorId, statusID: r.statusId)
         }
-        router.registerUnary(M.winLead) { (r: LeadsV1.WinLeadRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "won", needsNoOpenWork: true) { lead, life, _ in
-                try life.win(&lead, statusID: r.statusId)
-            } then: { db, lead, configuration, caller, now in
-                try self.convertOnWin(db, &lead, configuration: configuration, actor: caller.userID, now: now)
-            }
+    }
+
+    func cancelLead(request r: LeadsV1.LeadActionRequest, context c: ServerContext) async throws -> LeadsV1.Lead {
+        try await transition(r.id, r.version, c, action: "cancelled", reason: r.reason, needsNoOpenWork: true) { lead, life, _ in
+            try life.cancel(&lead, reason: r.reason)
         }
-        router.registerUnary(M.loseLead) { (r: LeadsV1.LoseLeadRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "lost", reason: r.note, needsNoOpenWork: true) { lead, life, _ in
-                try life.lose(&lead, reasonID: r.lostReasonId, competitorID: r.competitorId, statusID: r.statusId)
-            }
-        }
-        router.registerUnary(M.cancelLead) { (r: LeadsV1.LeadActionRequest, c) -> LeadsV1.Lead in
-            try await self.transition(r.id, r.version, c, action: "cancelled", reason: r.reason, needsNoOpenWork: true) { lead, life, _ in
-                try life.cancel(&lead, reason: r.reason)
-            }
-        }
-        router.registerUnary(M.deleteLead) { (r: LeadsV1.LeadActionRequest, c) in try await self.deleteLead(r, c) }
-        router.registerUnary(M.addNote) { (r: LeadsV1.AddNoteRequest, c) in try await self.addNote(r, c) }
-        router.registerUnary(M.listNotes) { (r: LeadsV1.ListNotesRequest, c) in try await self.listNotes(r, c) }
-        router.registerUnary(M.listHistory) { (r: LeadsV1.ListHistoryRequest, c) in try await self.listHistory(r, c) }
-        router.registerUnary(M.findDuplicates) { (r: LeadsV1.FindDuplicatesRequest, c) in try await self.findDuplicates(r, c) }
-        router.registerUnary(M.markRead) { (r: LeadsV1.MarkReadRequest, c) in try await self.markRead(r, c) }
-        router.registerUnary(M.listEvents) { (r: LeadsV1.ListEventsRequest, c) in try await self.listEvents(r, c) }
-        router.registerServerStreaming(M.watchEvents) { (r: LeadsV1.WatchEventsRequest, w: ResponseWriter<LeadsV1.LeadEvent>, c) in
-            try await self.watchEvents(r, w, c)
-        }
-        router.registerUnary(M.convertLead) { (r: LeadsV1.ConvertLeadRequest, c) in try await self.convertLead(r, c) }
-        router.registerUnary(M.getConversion) { (r: LeadsV1.GetConversionRequest, c) in try await self.getConversion(r, c) }
-        router.registerUnary(M.mergeLeads) { (r: LeadsV1.MergeLeadsRequest, c) in try await self.mergeLeads(r, c) }
-        router.registerUnary(M.importLeads) { (r: LeadsV1.ImportLeadsRequest, c) in try await self.importLeads(r, c) }
-        router.registerServerStreaming(M.exportLeads) { (r: LeadsV1.ExportLeadsRequest, w: ResponseWriter<RpcV1.CsvChunk>, c) in
-            try await self.exportLeads(r, w, c)
-        }
-        registerAssignment(with: &router)
     }
 
     // MARK: create, read, update, list
 
-    func createLead(_ request: LeadsV1.CreateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
-        try await env.run {
-            let caller = try await env.caller(context)
-            guard let input = request.lead else { throw DomainError.invalid([Violation("lead", "is required")]) }
-            let now = env.clock.millis()
-            // Checked and encoded before the writer, against the configuration as last read; the
-            // writer does it again only when the configuration changed meanwhile.
-            let seen = try await env.latestConfiguration()
-            let checked = Result { try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now) }
-            let lead = try await env.mutate(context, caller: caller) { db -> LeadRecord in
-                let current = try env.database.configuration.snapshot(db)
-                let new = current.generation == seen.generation
-                    ? try checked.get() : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
-                let ownerID = new.record.ownerID
-                if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
-                    throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])
-                }
-                if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, emails: new.record.emails, phones: new.record.phones) {
-                    throw DomainError.alreadyExists("lead \(match.leadID) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
-                }
-                let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
-                return try applyRules(db, saved, rules: current.rules, now: now)
-            } answer: { $0.wire(now: now, unread: false) }
-            return lead
-        }
+    func createLead(request: LeadsV1.CreateLeadRequest, context: ServerContext) async throws -> LeadsV1.Lead {
+        let caller = try context.caller()
+        guard let input = request.lead else { throw DomainError.invalid([Violation("lead", "is required")]) }
+        let now = env.clock.millis()
+        // Checked and encoded before the writer, against the configuration as last read; the
+        // writer does it again only when the configuration changed meanwhile.
+        let seen = try await env.latestConfiguration()
+        let checked = Result { try Self.newLead(input, caller: caller, configuration: seen.configuration, now: now) }
+        let lead = try await env.mutate(context, caller: caller) { db -> LeadRecord in
+            let current = try env.database.configuration.snapshot(db)
+            let new = current.generation == seen.generation
+                ? try checked.get() : try Self.newLead(input, caller: caller, configuration: current.configuration, now: now)
+            let ownerID = new.record.ownerID
+            if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
+                throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])
+            }
+            if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, emails: new.record.emails, phones: new.record.phones) {
+                throw DomainError.alreadyExists("lead \(match.leadID) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
+            }
+            let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
+            return try applyRules(db, saved, rules: current.rules, now: now)
+        } answer: { $0.wire(now: now, unread: false) }
+        return lead
     }
 
     /// A lead to create from a request's input (defaults from its type, every rule checked),
@@ -107,68 +83,62 @@ struct LeadsHandler: RPCService {
         return try NewLead(lead, actor: caller.userID, at: now)
     }
 
-    func getLead(_ request: LeadsV1.GetLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let now = env.clock.millis()
-            let lead = try await env.database.read { db in
-                try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-            }
-            // Opening a lead marks it read for its assignee; anyone else only reads, and does not
-            // wait behind the writes.
-            if lead.assignedUserID == caller.userID {
-                try await env.database.write { db in try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
-            }
-            return lead.wire(now: now, unread: false)
+    func getLead(request: LeadsV1.GetLeadRequest, context: ServerContext) async throws -> LeadsV1.Lead {
+        let caller = try context.caller()
+        let now = env.clock.millis()
+        let lead = try await env.database.read { db in
+            try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
         }
+        // Opening a lead marks it read for its assignee; anyone else only reads, and does not
+        // wait behind the writes.
+        if lead.assignedUserID == caller.userID {
+            try await env.database.write { db in try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
+        }
+        return lead.wire(now: now, unread: false)
     }
 
-    func updateLead(_ request: LeadsV1.UpdateLeadRequest, _ context: ServerContext) async throws -> LeadsV1.Lead {
-        try await env.run {
-            let caller = try await env.caller(context)
+    func updateLead(request: LeadsV1.UpdateLeadRequest, context: ServerContext) async throws -> LeadsV1.Lead {
+        let caller = try context.caller()
+        var v = Violations()
+        if request.lead == nil { v.add("lead", "is required") }
+        if request.updateMask.isEmpty { v.add("update_mask", "must name the fields to change") }
+        if request.version <= 0 { v.add("version", "must be the version you read") }
+        try v.check()
+        let now = env.clock.millis()
+        let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
+            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            try current.requireVersion(request.version)
+            guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
+            let configuration = try env.database.configuration.load(db)
             var v = Violations()
-            if request.lead == nil { v.add("lead", "is required") }
-            if request.updateMask.isEmpty { v.add("update_mask", "must name the fields to change") }
-            if request.version <= 0 { v.add("version", "must be the version you read") }
-            try v.check()
-            let now = env.clock.millis()
-            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-                let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                try current.requireVersion(request.version)
-                guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
-                let configuration = try env.database.configuration.load(db)
-                var v = Violations()
-                var (lead, statusID, ownerID) = current.applying(request.lead!, mask: request.updateMask, into: &v)
-                if lead.typeID != current.typeID { v.add("lead.type_id", "cannot change once the lead exists") }
-                if let ownerID, ownerID != current.ownerID {
-                    if caller.role == .agent { v.add("lead.owner_id", "only managers change a lead's owner") }
-                    if try DirectoryStore.user(db, id: ownerID) == nil { v.add("lead.owner_id", "names no user (\(ownerID))") }
-                    lead.ownerID = ownerID
-                }
-                LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: false, into: &v)
-                try v.check()
-                if let statusID { try LeadLifecycle(configuration: configuration, now: now).changeStatus(&lead, to: statusID) }
-                return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "updated").wire(now: now, unread: false)
+            var (lead, statusID, ownerID) = current.applying(request.lead!, mask: request.updateMask, into: &v)
+            if lead.typeID != current.typeID { v.add("lead.type_id", "cannot change once the lead exists") }
+            if let ownerID, ownerID != current.ownerID {
+                if caller.role == .agent { v.add("lead.owner_id", "only managers change a lead's owner") }
+                if try DirectoryStore.user(db, id: ownerID) == nil { v.add("lead.owner_id", "names no user (\(ownerID))") }
+                lead.ownerID = ownerID
             }
-            return lead
+            LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: false, into: &v)
+            try v.check()
+            if let statusID { try LeadLifecycle(configuration: configuration, now: now).changeStatus(&lead, to: statusID) }
+            return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "updated").wire(now: now, unread: false)
         }
+        return lead
     }
 
-    func listLeads(_ request: LeadsV1.ListLeadsRequest, _ context: ServerContext) async throws -> LeadsV1.ListLeadsResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let now = env.clock.millis()
-            var v = Violations()
-            let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
-            let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: try await env.configuration(), into: &v)
-            if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
-            try v.check()
-            return try await env.database.read { db in
-                let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: offset, limit: limit)
-                return LeadsV1.ListLeadsResponse(
-                    leads: try leads.map { $0.wire(now: now, unread: try LeadStore.isUnread(db, $0, userID: caller.userID)) },
-                    nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: leads.count), totalCount: total)
-            }
+    func listLeads(request: LeadsV1.ListLeadsRequest, context: ServerContext) async throws -> LeadsV1.ListLeadsResponse {
+        let caller = try context.caller()
+        let now = env.clock.millis()
+        var v = Violations()
+        let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+        let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: try await env.configuration(), into: &v)
+        if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
+        try v.check()
+        return try await env.database.read { db in
+            let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: offset, limit: limit)
+            return LeadsV1.ListLeadsResponse(
+                leads: try leads.map { $0.wire(now: now, unread: try LeadStore.isUnread(db, $0, userID: caller.userID)) },
+                nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: leads.count), totalCount: total)
         }
     }
 
@@ -180,36 +150,34 @@ struct LeadsHandler: RPCService {
         _ rule: @escaping @Sendable (inout LeadRecord, LeadLifecycle, Caller) throws -> Void,
         then follow: (@Sendable (Database, inout LeadRecord, LeadConfiguration, Caller, Int64) throws -> Void)? = nil
     ) async throws -> LeadsV1.Lead {
-        try await env.run {
-            let caller = try await env.caller(context)
-            var v = Violations()
-            if id <= 0 { v.add("id", "must be a lead's id") }
-            if version <= 0 { v.add("version", "must be the version you read") }
-            try v.check()
-            let now = env.clock.millis()
-            if needsNoOpenWork {
-                // The request and the lead's own rules first, on what is committed now: a call
-                // that can never succeed must not be told to retry because crm-activities is down.
-                try await env.database.read { db in
-                    var lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
-                    try lead.requireVersion(version)
-                    try rule(&lead, LeadLifecycle(configuration: try env.database.configuration.load(db), now: now), caller)
-                }
-                // Then crm-activities, before the transaction: a remote call must not hold the write lock.
-                let open = try await openWork.open(id, context)
-                if !open.isEmpty { throw OpenWorkCheck.refusal(leadID: id, open: open) }
+        let caller = try context.caller()
+        var v = Violations()
+        if id <= 0 { v.add("id", "must be a lead's id") }
+        if version <= 0 { v.add("version", "must be the version you read") }
+        try v.check()
+        let now = env.clock.millis()
+        if needsNoOpenWork {
+            // The request and the lead's own rules first, on what is committed now: a call
+            // that can never succeed must not be told to retry because crm-activities is down.
+            try await env.database.read { db in
+                var lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                try lead.requireVersion(version)
+                try rule(&lead, LeadLifecycle(configuration: try env.database.configuration.load(db), now: now), caller)
             }
-            let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-                let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
-                try current.requireVersion(version)
-                var lead = current
-                let configuration = try env.database.configuration.load(db)
-                try rule(&lead, LeadLifecycle(configuration: configuration, now: now), caller)
-                try follow?(db, &lead, configuration, caller, now)
-                return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: action, reason: reason).wire(now: now, unread: false)
-            }
-            return lead
+            // Then crm-activities, before the transaction: a remote call must not hold the write lock.
+            let open = try await openWork.open(id, context)
+            if !open.isEmpty { throw OpenWorkCheck.refusal(leadID: id, open: open) }
         }
+        let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
+            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+            try current.requireVersion(version)
+            var lead = current
+            let configuration = try env.database.configuration.load(db)
+            try rule(&lead, LeadLifecycle(configuration: configuration, now: now), caller)
+            try follow?(db, &lead, configuration, caller, now)
+            return try save(db, old: current, new: lead, actor: caller.userID, now: now, action: action, reason: reason).wire(now: now, unread: false)
+        }
+        return lead
     }
 
     /// Stores a changed lead with a new version, its history entry and its event; an unchanged
@@ -230,44 +198,40 @@ struct LeadsHandler: RPCService {
         return lead
     }
 
-    func deleteLead(_ request: LeadsV1.LeadActionRequest, _ context: ServerContext) async throws -> LeadsV1.DeleteLeadResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let now = env.clock.millis()
-            let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
-                let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                try lead.requireVersion(request.version)
-                try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
-                try LeadStore.delete(db, lead)
-                try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
-                                         reason: TextRules.collapsed(request.reason))
-                try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))
-                return LeadsV1.DeleteLeadResponse()
-            }
-            return response
+    func deleteLead(request: LeadsV1.LeadActionRequest, context: ServerContext) async throws -> LeadsV1.DeleteLeadResponse {
+        let caller = try context.caller()
+        let now = env.clock.millis()
+        let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
+            let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            try lead.requireVersion(request.version)
+            try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
+            try LeadStore.delete(db, lead)
+            try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
+                                     reason: TextRules.collapsed(request.reason))
+            try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))
+            return LeadsV1.DeleteLeadResponse()
         }
+        return response
     }
 
     // MARK: notes, history, duplicates, read marks
 
-    func addNote(_ request: LeadsV1.AddNoteRequest, _ context: ServerContext) async throws -> LeadsV1.Note {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let text = request.text.trimmingSpaces
-            var v = Violations()
-            TextRules.check(text.replacingOccurrences(of: "\r", with: ""), field: "text", required: true, max: 2000, into: &v)
-            try v.check()
-            let now = env.clock.millis()
-            return try await env.mutate(context, caller: caller) { db -> LeadsV1.Note in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
-                let author = try DirectoryStore.user(db, id: caller.userID)?.name ?? "user \(caller.userID)"
-                let id = try LeadStore.addNote(db, leadID: request.leadId, authorID: caller.userID, authorName: author, text: text, at: now)
-                return LeadsV1.Note(id: id, leadId: request.leadId, authorId: caller.userID, authorName: author, text: text, createdAt: now)
-            }
+    func addNote(request: LeadsV1.AddNoteRequest, context: ServerContext) async throws -> LeadsV1.Note {
+        let caller = try context.caller()
+        let text = request.text.trimmingSpaces
+        var v = Violations()
+        TextRules.check(text.replacingOccurrences(of: "\r", with: ""), field: "text", required: true, max: 2000, into: &v)
+        try v.check()
+        let now = env.clock.millis()
+        return try await env.mutate(context, caller: caller) { db -> LeadsV1.Note in
+            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+            let author = try DirectoryStore.user(db, id: caller.userID)?.name ?? "user \(caller.userID)"
+            let id = try LeadStore.addNote(db, leadID: request.leadId, authorID: caller.userID, authorName: author, text: text, at: now)
+            return LeadsV1.Note(id: id, leadId: request.leadId, authorId: caller.userID, authorName: author, text: text, createdAt: now)
         }
     }
 
-    func listNotes(_ request: LeadsV1.ListNotesRequest, _ context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
+    func listNotes(request: LeadsV1.ListNotesRequest, context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
         let (notes, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
             try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)
         }
@@ -282,20 +246,18 @@ struct LeadsHandler: RPCService {
         _ context: ServerContext, leadID: Int64, pageSize: Int32, pageToken: String,
         _ read: @escaping @Sendable (Database, Int, Int) throws -> [Item]
     ) async throws -> ([Item], next: String) {
-        try await env.run {
-            let caller = try await env.caller(context)
-            var v = Violations()
-            let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
-            try v.check()
-            let items = try await env.database.read { db in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: leadID), id: leadID)
-                return try read(db, offset, limit)
-            }
-            return (items, Paging.nextToken(offset: offset, limit: limit, count: items.count))
+        let caller = try context.caller()
+        var v = Violations()
+        let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
+        try v.check()
+        let items = try await env.database.read { db in
+            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: leadID), id: leadID)
+            return try read(db, offset, limit)
         }
+        return (items, Paging.nextToken(offset: offset, limit: limit, count: items.count))
     }
 
-    func listHistory(_ request: LeadsV1.ListHistoryRequest, _ context: ServerContext) async throws -> LeadsV1.ListHistoryResponse {
+    func listHistory(request: LeadsV1.ListHistoryRequest, context: ServerContext) async throws -> LeadsV1.ListHistoryResponse {
         let (entries, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
             try LeadStore.history(db, leadID: request.leadId, offset: offset, limit: limit)
         }
@@ -309,106 +271,62 @@ struct LeadsHandler: RPCService {
             nextPageToken: next)
     }
 
-    func findDuplicates(_ request: LeadsV1.FindDuplicatesRequest, _ context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            var probe = LeadRecord()
-            probe.emails = request.emails
-            probe.phones = request.phones
-            var v = Violations()
-            if request.emails.count + request.phones.count > 20 { v.add("emails", "at most 20 e-mails and phones in all") }
-            let emails = request.emails.enumerated().compactMap { i, raw -> String? in
-                let e = raw.trimmingSpaces.lowercased()
-                if !EmailRules.isValid(e) { v.add("emails[\(i)]", "must be an e-mail address"); return nil }
-                return e
+    func findDuplicates(request: LeadsV1.FindDuplicatesRequest, context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
+        let caller = try context.caller()
+        var probe = LeadRecord()
+        probe.emails = request.emails
+        probe.phones = request.phones
+        var v = Violations()
+        if request.emails.count + request.phones.count > 20 { v.add("emails", "at most 20 e-mails and phones in all") }
+        let emails = request.emails.enumerated().compactMap { i, raw -> String? in
+            let e = raw.trimmingSpaces.lowercased()
+            if !EmailRules.isValid(e) { v.add("emails[\(i)]", "must be an e-mail address"); return nil }
+            return e
+        }
+        let phones = request.phones.enumerated().compactMap { i, raw -> String? in
+            guard let p = PhoneRules.normalised(raw, country: "") else { v.add("phones[\(i)]", "must be a phone number with its country code"); return nil }
+            return p
+        }
+        try v.check()
+        return try await env.database.read { db in
+            var matches: [LeadsV1.DuplicateMatch] = []
+            for match in try LeadStore.duplicates(db, emails: emails, phones: phones, excluding: request.excludeId) {
+                guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead) else { continue }
+                matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.kind, value: match.value))
             }
-            let phones = request.phones.enumerated().compactMap { i, raw -> String? in
-                guard let p = PhoneRules.normalised(raw, country: "") else { v.add("phones[\(i)]", "must be a phone number with its country code"); return nil }
-                return p
-            }
-            try v.check()
-            return try await env.database.read { db in
-                var matches: [LeadsV1.DuplicateMatch] = []
-                for match in try LeadStore.duplicates(db, emails: emails, phones: phones, excluding: request.excludeId) {
-                    guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead) else { continue }
-                    matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.kind, value: match.value))
-                }
-                return LeadsV1.FindDuplicatesResponse(matches: matches)
-            }
+            return LeadsV1.FindDuplicatesResponse(matches: matches)
         }
     }
 
-    func markRead(_ request: LeadsV1.MarkReadRequest, _ context: ServerContext) async throws -> LeadsV1.MarkReadResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            let now = env.clock.millis()
-            return try await env.database.write { db in
-                _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
-                if request.read {
-                    try LeadStore.markRead(db, leadID: request.id, userID: caller.userID, at: now)
-                } else {
-                    try LeadStore.markUnread(db, leadID: request.id, userID: caller.userID)
-                }
-                return LeadsV1.MarkReadResponse()
+    func markRead(request: LeadsV1.MarkReadRequest, context: ServerContext) async throws -> LeadsV1.MarkReadResponse {
+        let caller = try context.caller()
+        let now = env.clock.millis()
+        return try await env.database.write { db in
+            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            if request.read {
+                try LeadStore.markRead(db, leadID: request.id, userID: caller.userID, at: now)
+            } else {
+                try LeadStore.markUnread(db, leadID: request.id, userID: caller.userID)
             }
+            return LeadsV1.MarkReadResponse()
         }
     }
 
     // MARK: the event feed
 
-    func listEvents(_ request: LeadsV1.ListEventsRequest, _ context: ServerContext) async throws -> LeadsV1.ListEventsResponse {
-        try await env.run {
-            let caller = try await env.caller(context)
-            try requireFeedReader(caller)
-            var v = Violations()
-            if request.after < 0 { v.add("after", "must not be negative") }
-            if request.limit < 0 || request.limit > 1000 { v.add("limit", "must be from 1 to 1,000, or 0 for 100") }
-            try v.check()
-            let limit = request.limit == 0 ? 100 : Int(request.limit)
-            return try await env.database.read { db in
-                LeadsV1.ListEventsResponse(events: try EventStore.events(db, after: request.after, limit: limit).map(Self.decode), head: try EventStore.head(db))
-            }
-        }
+    func listEvents(request: LeadsV1.ListEventsRequest, context: ServerContext) async throws -> LeadsV1.ListEventsResponse {
+        try EventFeed<LeadsV1.LeadEvent>.requireReader(try context.caller())
+        let (events, head) = try await feed.list(after: request.after, limit: request.limit)
+        return LeadsV1.ListEventsResponse(events: events, head: head)
     }
 
-    func watchEvents(_ request: LeadsV1.WatchEventsRequest, _ writer: ResponseWriter<LeadsV1.LeadEvent>, _ context: ServerContext) async throws {
-        try await env.run {
-            let caller = try await env.caller(context)
-            try requireFeedReader(caller)
-            if request.after < 0 { throw DomainError.invalid([Violation("after", "must not be negative")]) }
-            let (id, wakeups) = notifier.subscribe()
-            defer { notifier.unsubscribe(id) }
-            var cursor = request.after
-            var iterator = wakeups.makeAsyncIterator()
-            while !Task.isCancelled {
-                let after = cursor
-                let batch = try await env.database.read { db in try EventStore.events(db, after: after, limit: 500) }
-                for event in batch {
-                    try await writer.write(try Self.decode(event))
-                    cursor = event.sequence
-                }
-                if batch.count < 500 {
-                    // Caught up: wait for the next commit (the subscription predates the read, so none is missed).
-                    guard await iterator.next() != nil else { return }
-                }
-            }
-        }
-    }
-
-    /// The feed carries every lead: it is for services (crm-reports) and admins.
-    private func requireFeedReader(_ caller: Caller) throws(DomainError) {
-        guard caller.role == .service || caller.role == .admin else {
-            throw DomainError.permissionDenied("the event feed is for services and admins")
-        }
-    }
-
-    private static func decode(_ stored: EventStore.StoredEvent) throws -> LeadsV1.LeadEvent {
-        var event = try LeadsV1.LeadEvent(serializedBytes: stored.payload)
-        event.sequence = stored.sequence
-        event.at = stored.at
-        return event
+    func watchEvents(request: LeadsV1.WatchEventsRequest, response writer: ResponseWriter<LeadsV1.LeadEvent>, context: ServerContext) async throws {
+        try EventFeed<LeadsV1.LeadEvent>.requireReader(try context.caller())
+        try await feed.watch(after: request.after, to: writer)
     }
 }
+
+extension LeadsV1.LeadEvent: FeedEvent {}
 
 extension LeadsV1.LeadEvent {
     static func leadChanged(_ type: LeadsV1.LeadEventType, _ lead: LeadRecord, actor: Int64, at: Int64) -> LeadsV1.LeadEvent {

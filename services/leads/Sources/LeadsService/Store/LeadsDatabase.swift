@@ -4,56 +4,42 @@ import GRDB
 
 /// The leads service's SQLite database: WAL, foreign keys, a busy timeout, and the schema as
 /// versioned migrations. A shipped migration is never edited; changes come as new ones.
-public final class LeadsDatabase: Sendable {
-    let pool: DatabasePool
-    private let group: GroupCommit
+public final class LeadsDatabase: TransactionWriter {
+    /// The kit's service database: durable WAL, group commit, the commit signal the feed waits on.
+    let service: ServiceDatabase
+    var pool: DatabasePool { service.pool }
     /// Yields after each commit: what WatchEvents waits on, so every change that appends an
     /// event (users, units and configuration too) wakes the feed's watchers.
-    let commits = CommitSignal()
+    var commits: CommitSignal { service.commits }
     /// The lead configuration as last read, reused while its generation is unchanged.
     let configuration = ConfigurationCache()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.foreignKeysEnabled = true
-        configuration.label = "crm-leads"
-        configuration.prepareDatabase { db in
+        service = try ServiceDatabase(path: path, label: "crm-leads", prepare: { db in
             // A page cache big enough for a chunk of an import (SQLite's default is 2 MB, which
             // spills and re-reads pages), and reads through mmap so that readers share the OS cache.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // Durable: a call is answered only once its commit is on disk. Group commit (see
-        // `write`) is what keeps durable writes fast.
-        pool = try DatabasePool.durable(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
-        group = GroupCommit(pool)
+        }, migrator: Self.migrator)
     }
 
     /// Runs `body` atomically: everything it does commits together or not at all, and it
     /// returns only once committed. Calls arriving together share one transaction (each in its
     /// own savepoint), so one disk sync serves them all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let result = try await group.write(body)
-        commits.signal()
-        return result
+        try await service.write(body)
     }
 
     /// Runs `body` on a snapshot of the committed data.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        try await service.read(body)
     }
 
     /// Closes the database; pending writes finish first.
     public func close() throws {
-        group.close()
-        commits.finish()
-        try pool.close()
+        try service.close()
     }
 
     static var migrator: DatabaseMigrator {
@@ -150,6 +136,14 @@ public final class LeadsDatabase: Sendable {
             // of listing every field again (the largest thing a new lead wrote). Entries written
             // before keep their changes; 0 means the changes are in the entry.
             try db.alter(table: "history") { t in t.add(column: "creation_event", .integer).notNull().defaults(to: 0) }
+        }
+        migrator.registerMigration("v11: idempotency keys bound to their request") { db in
+            // The kit's shape of the table: a key reused with another request is refused, not
+            // answered with the first answer. Keys stored before carry no hash and replay as before.
+            try db.execute(sql: """
+                ALTER TABLE idempotency ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
+                CREATE INDEX idempotency_on_created_at ON idempotency (created_at);
+                """)
         }
         return migrator
     }
