@@ -4,6 +4,8 @@ import CRMRPC
 import CRMWire
 import Foundation
 @testable import LeadsService
+import GRDB
+import CRMService
 import Testing
 
 @Suite("accounts checked on every call; the feed woken by every kind of event; closing checked before crm-activities", .timeLimit(.minutes(1)))
@@ -97,5 +99,46 @@ struct LeadsAccountAndFeedTests {
         #expect(refused?.code == .failedPrecondition)
         #expect(refused?.message.contains("activity 4 (Demo") == true && refused?.message.contains("task 2 (Send offer)") == true, "\(String(describing: refused))")
         await service.stop()
+    }
+}
+
+@Suite("idempotency keys in crm-leads", .timeLimit(.minutes(1)))
+struct LeadsIdempotencyTests {
+    @Test("a retry with the same key and request replays the first answer; the same key with another request is FAILED_PRECONDITION")
+    func keyBoundToRequest() async throws {
+        let service = try await TestLeadsService.start()
+        let keyed = try await service.signedIn(idempotencyKey: "import-1")
+        let admin = try await service.signedIn()
+        let request = LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Ana", country: "ES"))
+        let first = try await service.leadsClient.createLead(request, options: keyed)
+        let retry = try await service.leadsClient.createLead(request, options: keyed)
+        #expect(first == retry)
+        let other = await #expect(throws: RPCError.self) {
+            try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Bea", country: "ES")), options: keyed)
+        }
+        #expect(other?.code == .failedPrecondition && other?.message.contains("import-1") == true, "\(String(describing: other))")
+        #expect(try await service.leadsClient.listLeads(LeadsV1.ListLeadsRequest(), options: admin).totalCount == 1)
+        await service.stop()
+    }
+}
+
+@Suite("a database made by the previous release", .timeLimit(.minutes(1)))
+struct LeadsMigrationV11Tests {
+    @Test("opens under the kit's service database; its leads, events and stored answers are kept, and old keys still replay")
+    func previousRelease() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-leads-v11-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = try LeadWritePathTests.database(in: folder, upTo: "v10: creation history read from the creation event") { db in
+            try db.execute(sql: "INSERT INTO event (type, entity_id, at, actor_id, payload) VALUES (5, 1, 1000, 1, x'')")
+            try db.execute(sql: "INSERT INTO idempotency (caller_id, method, key, response, created_at) VALUES (1, '/m', 'k', x'0801', ?)", arguments: [WallClock.system.millis()])
+        }
+        let database = try LeadsDatabase(path: path)
+        defer { try? database.close() }
+        let (events, answer) = try await database.read { db in
+            (try EventOutbox.events(db, after: 0, limit: 10), try IdempotencyKeys.answer(db, callerID: 1, method: "/m", key: "k", requestHash: "any"))
+        }
+        #expect(events.count == 1 && events.first?.at == 1000)
+        #expect(answer == [0x08, 0x01])  // stored before requests were hashed: replayed as before
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") } == 0)
     }
 }

@@ -12,6 +12,9 @@ import GRDB
 public enum IdempotencyKeys {
     /// The longest key accepted.
     public static let maxLength = 200
+    /// How long a key is remembered: a retry within it gets the first answer; after it the key
+    /// is forgotten (pruned as new keys are stored).
+    public static let lifetimeMillis: Int64 = 7 * 24 * 3600 * 1000
 
     /// The stored answer to (caller, method, key), if the call was made before with the same
     /// request; throws when the key was used for another request.
@@ -29,6 +32,8 @@ public enum IdempotencyKeys {
     }
 
     public static func save(_ db: Database, callerID: Int64, method: String, key: String, requestHash: String, response: [UInt8], at: Int64) throws {
+        // Forgotten keys go as new ones come (an index range that is nearly always empty).
+        try db.cachedStatement(sql: "DELETE FROM idempotency WHERE created_at < ?").execute(arguments: [at - lifetimeMillis])
         try db.execute(
             sql: "INSERT INTO idempotency (caller_id, method, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [callerID, method, key, requestHash, Data(response), at])
