@@ -51,6 +51,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             call.timer?.cancel()
             call.task?.cancel()
         }
+        if configuration.recordMetrics { Self.inFlight.decrement(by: Double(calls.count)) }
         calls.removeAll()
         registry.remove(context.channel)
         context.fireChannelInactive()
@@ -154,6 +155,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         // The call is registered before its handler starts, because the handler may finish
         // before Task.immediate returns.
         calls[id] = Call(task: nil, timer: nil, method: route.descriptor, started: started, traceID: header.traceId)
+        if configuration.recordMetrics { Self.inFlight.increment() }
         if deadline != nil {
             calls[id]?.timer = loop.scheduleTask(in: .milliseconds(Int64(timeout))) { bound.value.expire(id, after: timeout) }
         }
@@ -245,6 +247,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             call.timer?.cancel()
             call.task?.cancel()
         }
+        if configuration.recordMetrics { Self.inFlight.decrement(by: Double(calls.count)) }
         calls.removeAll()
         let header = RpcV1.ResponseHeader(callId: 0, endOfStream: true, status: error.status)
         if let frame = try? Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator) {
@@ -263,10 +266,14 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
         }
     }
 
+    /// Calls being served by this process, over every connection.
+    static let inFlight = Meter(label: "crm_rpc_server_calls_in_flight")
+
     private func record(_ call: Call, code: RPCError.Code) {
         let nanoseconds = (ContinuousClock.now - call.started).nanoseconds
         let metrics = configuration.recordMetrics
         if metrics {
+            Self.inFlight.decrement()
             let path = call.method.path
             if let counter = counters[path]?[code.protoValue] {
                 counter.increment()
@@ -307,6 +314,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
             call.task?.cancel()
             writeFinal(id, .failure(RPCError(.unavailable, "the server shut down before the call finished")))
         }
+        if configuration.recordMetrics { Self.inFlight.decrement(by: Double(calls.count)) }
         calls.removeAll()
         context?.flush()  // answers written this tick must leave before the close
         context?.close(promise: nil)

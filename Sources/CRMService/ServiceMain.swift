@@ -17,6 +17,12 @@ public enum ServiceMain {
         }
     }
 
+    /// Logging, then metrics (before the database opens, so its counters go to the endpoint).
+    public static func bootstrap(_ settings: ServiceSettings) {
+        ServiceRunner.bootstrapLogging(level: settings.logLevel)
+        if settings.metricsEndpoint != nil { _ = MetricsEndpoint.bootstrap() }
+    }
+
     /// Runs the service's assembly; a failure (an unreadable database, a bad secret) ends the
     /// process with one line on standard error and exit status 1.
     public static func start<T>(_ name: String, _ assemble: () throws -> T) throws -> T {
@@ -33,7 +39,7 @@ public enum ServiceMain {
     /// with one line and exit status 1.
     public static func serve(_ name: String, settings: ServiceSettings, router: RPCRouter, background: [any Service] = []) async throws {
         do {
-            try await ServiceRunner.run(name: name, settings: settings, router: router, version: CRMVersion.current, background: background)
+            try await ServiceRunner.run(name: name, settings: settings, router: router, version: CRMVersion.current, background: background, databasePath: settings.databasePath)
         } catch {
             fail(name, "cannot serve on \(settings.host):\(settings.port): \(error)")
         }

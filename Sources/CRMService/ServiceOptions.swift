@@ -14,7 +14,10 @@ public struct ServiceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("How long shutdown waits for calls in flight, in seconds. Env: CRM_GRACE_PERIOD.", valueName: "seconds"))
     public var gracePeriod: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Config file of key = value lines (keys: listen, log-level, grace-period, and for services with a store: database, peer.NAME, auth-secret, auth-secret-file). Env: CRM_CONFIG.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics on http://HOST:PORT/metrics; off unless given. Env: CRM_METRICS_LISTEN.", valueName: "host:port"))
+    public var metricsListen: String?
+
+    @Option(name: .long, help: ArgumentHelp("Config file of key = value lines (keys: listen, metrics-listen, log-level, grace-period, and for services with a store: database, peer.NAME, auth-secret, auth-secret-file). Env: CRM_CONFIG.", valueName: "path"))
     public var config: String?
 
     public init() {}

@@ -1,6 +1,7 @@
 import CRMRPC
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Starts a service process: logging, the RPC server with its routes, signal handling, and the
@@ -21,10 +22,20 @@ public enum ServiceRunner {
         settings: ServiceSettings,
         router: RPCRouter,
         version: String,
-        background: [any Service] = []
+        background: [any Service] = [],
+        databasePath: String? = nil
     ) async throws {
         var logger = Logger(label: name)
         logger.logLevel = settings.logLevel
+        // Metrics first, so every counter made from here on goes to the endpoint's registry.
+        var metrics: MetricsEndpoint?
+        if let endpoint = settings.metricsEndpoint {
+            _ = MetricsEndpoint.bootstrap()
+            let databaseBytes = Gauge(label: "crm_database_bytes")
+            metrics = MetricsEndpoint(host: endpoint.host, port: endpoint.port, logger: logger) {
+                if let databasePath { databaseBytes.record(DatabaseFiles.size(databasePath)) }
+            }
+        }
         let server = RPCServer(
             configuration: RPCServerConfiguration(host: settings.host, port: settings.port, version: version),
             router: router,
@@ -33,6 +44,7 @@ public enum ServiceRunner {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: RPCServerService(server: server, gracePeriod: settings.gracePeriod), serviceName: "rpc-server")
         ]
+        if let metrics { services.append(.init(service: metrics, serviceName: "metrics")) }
         services += background.map { .init(service: $0) }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -11,6 +11,8 @@ public struct ServiceSettings: Sendable, Equatable {
     public var authSecret: String
     public var logLevel: Logger.Level
     public var gracePeriod: Duration
+    /// Where Prometheus metrics are served; nil for nowhere.
+    public var metricsEndpoint: Endpoint?
 
     public init(
         host: String = "127.0.0.1",
@@ -89,6 +91,9 @@ extension ServiceSettings {
             let endpoint = try parseEndpoint(listen, setting: "listen")
             settings.host = endpoint.host
             settings.port = endpoint.port
+        }
+        if let metrics = options.metricsListen ?? env["CRM_METRICS_LISTEN"] ?? file["metrics-listen"] {
+            settings.metricsEndpoint = try parseEndpoint(metrics, setting: "metrics-listen")
         }
         if let database = store?.database ?? env["CRM_DATABASE"] ?? file["database"] {
             guard !database.isEmpty else { throw SettingsError("database: must not be empty") }

@@ -17,15 +17,10 @@ struct EchoServer: AsyncParsableCommand {
 
     func run() async throws {
         let defaults = ServiceSettings(port: 7700)
-        let settings: ServiceSettings
-        do throws(SettingsError) {
-            settings = try ServiceSettings.resolve(SettingsSources(options: options), defaults: defaults)
-        } catch {
-            throw ValidationError(error.description)
-        }
-        ServiceRunner.bootstrapLogging(level: settings.logLevel)
+        let settings = try ServiceMain.settings(SettingsSources(options: options), defaults: defaults)
+        ServiceMain.bootstrap(settings)
         var router = RPCRouter()
         router.register(EchoService())
-        try await ServiceRunner.run(name: "crm-echo", settings: settings, router: router, version: CRMVersion.current)
+        try await ServiceMain.serve("crm-echo", settings: settings, router: router)
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each service: address, health, version and round-trip time.",
+        abstract: "Show each service: address, health, version, round-trip time, and where its metrics are.",
         discussion: "Exit code 4 when a service that is configured, or built beside crm, does not answer.")
 
     @OptionGroup var output: OutputOptions
@@ -14,16 +14,19 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            var table = Table(header: ["service", "address", "health", "version", "round trip"])
+            var table = Table(header: ["service", "address", "health", "version", "round trip", "metrics"])
             var json: [JSONValue] = []
             var down: [String] = []
             for service in ServiceName.allCases {
                 let endpoint = try connection.address(of: service)
                 let check = await Health.check(endpoint)
-                table.rows.append([service.executable, endpoint.description, check.health, check.version, check.roundTrip.map { String(format: "%.1f ms", $0) } ?? ""])
+                let metrics = check.health == "serving" ? MetricsProbe.url(MetricsProbe.endpoint(of: endpoint)) : nil
+                table.rows.append([service.executable, endpoint.description, check.health, check.version,
+                                   check.roundTrip.map { String(format: "%.1f ms", $0) } ?? "", metrics ?? ""])
                 var members = [JSONMember("service", .string(service.executable)), JSONMember("address", .string(endpoint.description)),
                                JSONMember("health", .string(check.health)), JSONMember("version", .string(check.version))]
                 if let ms = check.roundTrip { members.append(JSONMember("round_trip_ms", .number(String(format: "%.3f", ms)))) }
+                if let metrics { members.append(JSONMember("metrics", .string(metrics))) }
                 json.append(.object(members))
                 let expected = try connection.isConfigured(service) || Stack.executable(service) != nil
                 if check.health != "serving" && expected { down.append(service.executable) }

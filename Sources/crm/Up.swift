@@ -37,11 +37,14 @@ struct Up: AsyncParsableCommand {
             }
             var endpoints: [ServiceName: Endpoint] = [:]
             for service in ServiceName.allCases { endpoints[service] = try connection.address(of: service) }
-            for (service, _) in services where !Stack.isFree(endpoints[service]!) {
-                throw CLIFailure(.failed, """
-                    \(endpoints[service]!) (for \(service.executable)) is already in use: is another `crm up` running? \
-                    Stop it, or give \(service.executable) another address with --\(service.rawValue) or \(service.environmentKey).
-                    """)
+            for (service, _) in services {
+                // Each service's metrics are served at its port plus 100.
+                for endpoint in [endpoints[service]!, MetricsProbe.endpoint(of: endpoints[service]!)] where !Stack.isFree(endpoint) {
+                    throw CLIFailure(.failed, """
+                        \(endpoint) (for \(service.executable)\(endpoint == endpoints[service]! ? "" : "'s metrics")) is already in use: is another `crm up` running? \
+                        Stop it, or give \(service.executable) another address with --\(service.rawValue) or \(service.environmentKey).
+                        """)
+                }
             }
 
             let secretFile = try prepare(folder)
@@ -51,7 +54,8 @@ struct Up: AsyncParsableCommand {
             for (service, executable) in services {
                 let endpoint = endpoints[service]!
                 let database = folder.appendingPathComponent("\(service.rawValue).sqlite")
-                var arguments = ["--listen", endpoint.description, "--database", database.path, "--auth-secret-file", secretFile.path, "--log-level", logLevel]
+                var arguments = ["--listen", endpoint.description, "--database", database.path, "--auth-secret-file", secretFile.path, "--log-level", logLevel,
+                                 "--metrics-listen", MetricsProbe.endpoint(of: endpoint).description]
                 for peer in ServiceName.allCases where peer != service { arguments += ["--peer", "\(peer.rawValue)=\(endpoints[peer]!)"] }
                 var environment: [String: String] = [:]
                 if service == .leads && !FileManager.default.fileExists(atPath: database.path) {
@@ -66,10 +70,11 @@ struct Up: AsyncParsableCommand {
                 await stack.stopAll(grace: Self.grace)
                 throw failure
             }
-            var table = Table(header: ["service", "address", "health", "version"])
+            var table = Table(header: ["service", "address", "health", "version", "metrics"])
             for (service, _) in services {
                 let check = await Health.check(endpoints[service]!)
-                table.rows.append([service.executable, endpoints[service]!.description, check.health, check.version])
+                table.rows.append([service.executable, endpoints[service]!.description, check.health, check.version,
+                                   "http://\(MetricsProbe.endpoint(of: endpoints[service]!))/metrics"])
             }
             var lines = table.text().split(separator: "\n").map(String.init)
             lines.append("Data in \(folder.path).")

@@ -15,21 +15,25 @@ struct LeadsAndActivities {
     let rpcActivities: RPCClient
     static let secret = String(repeating: "e", count: 48)
 
+    let metricsPort: Int
+
     init() async throws {
         leadsPort = try freePort()
         activitiesPort = try freePort()
+        metricsPort = try freePort()
         leads = try await ServiceProcess("crm-leads", arguments: [
             "--password-rounds", "1000", "--listen", "127.0.0.1:\(leadsPort)", "--peer", "activities=127.0.0.1:\(activitiesPort)",
         ], environment: [
             "CRM_AUTH_SECRET": Self.secret, "CRM_DATABASE": folder.appendingPathComponent("leads.sqlite").path, "CRM_ADMIN_PASSWORD": "first-admin-pass",
         ])
-        activities = try await Self.startActivities(folder, leadsPort: leadsPort, port: activitiesPort)
+        activities = try await Self.startActivities(folder, leadsPort: leadsPort, port: activitiesPort, metricsPort: metricsPort)
         rpcLeads = RPCClient(host: "127.0.0.1", port: leadsPort)
         rpcActivities = RPCClient(host: "127.0.0.1", port: activitiesPort)
     }
 
-    static func startActivities(_ folder: URL, leadsPort: Int, port: Int) async throws -> ServiceProcess {
-        try await ServiceProcess("crm-activities", arguments: ["--listen", "127.0.0.1:\(port)", "--peer", "leads=127.0.0.1:\(leadsPort)"], environment: [
+    static func startActivities(_ folder: URL, leadsPort: Int, port: Int, metricsPort: Int? = nil) async throws -> ServiceProcess {
+        let metrics = metricsPort.map { ["--metrics-listen", "127.0.0.1:\($0)"] } ?? []
+        return try await ServiceProcess("crm-activities", arguments: ["--listen", "127.0.0.1:\(port)", "--peer", "leads=127.0.0.1:\(leadsPort)"] + metrics, environment: [
             "CRM_AUTH_SECRET": secret, "CRM_DATABASE": folder.appendingPathComponent("activities.sqlite").path,
         ])
     }
@@ -80,6 +84,18 @@ struct ActivitiesProcessTests {
         _ = try await work.deleteTask(ActivitiesV1.CloseRequest(id: task.id), options: admin)
         let won = try await leads.winLead(LeadsV1.WinLeadRequest(id: lead.id, version: lead.version), options: admin)
         #expect(won.state == .won)
+
+        // What happened is on the metrics endpoint, scraped as Prometheus would.
+        let scrape = try httpGet(port: stack.metricsPort, path: "/metrics")
+        #expect(scrape.status == 200)
+        for expected in [
+            #"crm_rpc_server_calls_total{method="/crm.activities.v1.Activities/GetOpenWork",code="OK"} 5"#,
+            #"crm_rpc_server_call_duration_bucket{method="/crm.activities.v1.Activities/ScheduleActivity",le="#,
+            "crm_rpc_server_calls_in_flight ", "crm_group_commit_calls_count ", "crm_database_bytes ",
+        ] {
+            #expect(scrape.body.contains(expected), "\(expected) is missing from:\n\(scrape.body)")
+        }
+        #expect(try httpGet(port: stack.metricsPort, path: "/").status == 404)
         #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: admin).state == .won)
         await stack.stop()
     }

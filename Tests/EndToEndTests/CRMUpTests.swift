@@ -203,6 +203,10 @@ struct CRMUpTests {
 
         let status = try await crm.run("status", "--json")
         #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")
+        // crm up gives every service a metrics endpoint, and status says where it is.
+        let metricsURL = try #require(status.out.firstMatch(of: /"metrics": "http:\/\/127\.0\.0\.1:(\d+)\/metrics"/), "\(status.out)")
+        let scrape = try httpGet(port: try #require(Int(metricsURL.1)), path: "/metrics")
+        #expect(scrape.status == 200 && scrape.body.contains("crm_rpc_server_calls_total{"), "\(scrape.body)")
 
         // SIGTERM stops every service cleanly and leaves nothing running.
         kill(stack.process.processIdentifier, SIGTERM)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Metrics
 import Synchronization
 
 /// Group commit: write calls that arrive while a transaction is committing wait together and
@@ -34,6 +35,8 @@ public final class GroupCommit: Sendable {
     }
 
     private let writer: any DatabaseWriter
+    /// How many calls each transaction held (a histogram on the metrics endpoint).
+    private let groupSizes = Recorder(label: "crm_group_commit_calls", aggregate: true)
     private let maxBatch: Int
     private let linger: DispatchTimeInterval
     private let state = Mutex(State())
@@ -129,6 +132,7 @@ public final class GroupCommit: Sendable {
             }
             switch step {
             case .write(let jobs):
+                groupSizes.record(jobs.count)
                 let answers = commit(jobs)
                 Task.detached { for answer in answers { answer() } }
             case .stop:

@@ -21,7 +21,7 @@ struct ActivitiesCommand: AsyncParsableCommand {
     func run() async throws {
         let defaults = ServiceSettings(port: 7702, databasePath: "var/activities.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
-        ServiceRunner.bootstrapLogging(level: settings.logLevel)
+        ServiceMain.bootstrap(settings)
         let server = try ServiceMain.start("crm-activities") {
             let leads = settings.peers["leads"].map { LeadsPeer.rpc(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
             return try ActivitiesServer(ActivitiesServer.Configuration(databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads))

@@ -32,25 +32,17 @@ struct LeadsCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
-        let settings: ServiceSettings
-        do throws(SettingsError) {
-            settings = try ServiceSettings.resolve(SettingsSources(options: options, storeOptions: store), defaults: defaults)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
         guard (1_000...10_000_000).contains(passwordRounds) else {
             throw ValidationError("--password-rounds: must be from 1,000 to 10,000,000")
         }
-        ServiceRunner.bootstrapLogging(level: settings.logLevel)
+        ServiceMain.bootstrap(settings)
 
-        let server: LeadsServer
-        do {
+        let server = try ServiceMain.start("crm-leads") {
             // Winning, losing and cancelling ask crm-activities first, and fail closed without it.
             let openWork = settings.peers["activities"].map { OpenWorkCheck.activities(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
-            server = try LeadsServer(LeadsServer.Configuration(
+            return try LeadsServer(LeadsServer.Configuration(
                 databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds, openWork: openWork))
-        } catch let error as SettingsError {
-            throw ValidationError(error.description)
         }
         if try await server.needsFirstAdmin() {
             let login = adminLogin ?? environment["CRM_ADMIN_LOGIN"] ?? "admin"
@@ -68,7 +60,7 @@ struct LeadsCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        try await ServiceRunner.run(name: "crm-leads", settings: settings, router: server.router(), version: CRMVersion.current)
+        try await ServiceMain.serve("crm-leads", settings: settings, router: server.router())
         try server.database.close()
     }
 }
