@@ -56,6 +56,9 @@ let package = Package(
         ),
         // Generated server protocols and typed clients for every service in proto/.
         .target(name: "CRMAPI", dependencies: ["CRMWire", "CRMRPC"]),
+        // What the services and the command line share about settings (addresses, key = value
+        // files): Foundation only, so that `crm` links no server code.
+        .target(name: "CRMSettings"),
         // The business vocabulary every service's domain shares (roles, errors, clock); no wire, no SQL.
         .target(name: "CRMDomain"),
         // What every service executable shares: configuration, auth, logging, lifecycle, group commit.
@@ -63,6 +66,7 @@ let package = Package(
             name: "CRMService",
             dependencies: [
                 "CRMDomain",
+                "CRMSettings",
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "Logging", package: "swift-log"),
@@ -132,17 +136,16 @@ let package = Package(
             ],
             path: "services/activities/Sources/crm-activities"
         ),
-        // The command line for people.
+        // The command line for people: a client only (no SQLite, no crypto, no server code).
         .executableTarget(
             name: "crm",
             dependencies: [
                 "CRMAPI",
                 "CRMDomain",
                 "CRMRPC",
-                "CRMService",
+                "CRMSettings",
                 "CRMWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The conformance server for client authors: Echo and Health on the shared runtime.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CRMRPC
-import CRMService
+import CRMSettings
 import Foundation
 
 /// The services `crm` talks to, with the local stack's default ports.
@@ -28,7 +28,7 @@ enum ServiceName: String, CaseIterable, Sendable {
     }
 }
 
-typealias Endpoint = ServiceSettings.Endpoint
+typealias Endpoint = CRMSettings.Endpoint
 
 /// Where the services are: options every command takes.
 ///
@@ -68,7 +68,7 @@ struct ConnectionOptions: ParsableArguments {
 
     static func endpoint(_ text: String, _ setting: String) throws -> Endpoint {
         do throws(SettingsError) {
-            let endpoint = try ServiceSettings.parseEndpoint(text, setting: setting)
+            let endpoint = try SettingsText.endpoint(text, setting: setting)
             guard endpoint.port != 0 else { throw SettingsError("\(setting) \(text): the port must be from 1 to 65535") }
             return endpoint
         } catch {
@@ -123,7 +123,7 @@ enum CLIConfig {
     static func load() throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
         do {
-            return try ServiceSettings.parseConfigFile(String(decoding: data, as: UTF8.self), path: path)
+            return try SettingsText.configFile(String(decoding: data, as: UTF8.self), path: path)
         } catch {
             throw CLIFailure(.usage, error.description)
         }

@@ -3,7 +3,6 @@ import CRMAPI
 import CRMDomain
 import CRMRPC
 import CRMWire
-import Crypto
 import Foundation
 
 extension Leads {
@@ -13,15 +12,15 @@ extension Leads {
             discussion: """
                 Headers match lead fields by name ("full_name", "Email", "phone", "type", "owner"…), or as --map \
                 says. Valid rows are created and each bad row is listed with its row number and column. Running \
-                the same file again creates nothing new: each part is sent with an idempotency key made from the \
-                file's contents (or --key). Exit code 1 when some rows failed.
+                the same file with the same options again creates nothing new: each part is sent with an idempotency \
+                key made from the file's contents and the options (or --key). Exit code 1 when some rows failed.
                 """)
 
         @Argument(help: "The CSV file (UTF-8; commas or semicolons).") var file: String
         @Option(name: .customLong("map"), help: ArgumentHelp("A column's field, COLUMN=FIELD (repeat; FIELD empty skips the column).", valueName: "column=field")) var mappings: [String] = []
         @Flag(help: "Check every row and report, creating nothing.") var dryRun = false
         @Flag(help: "Create rows whose e-mail or phone matches an existing lead.") var allowDuplicates = false
-        @Option(help: ArgumentHelp("The idempotency key's base (default: the file's SHA-256).", valueName: "key")) var key: String?
+        @Option(help: ArgumentHelp("The idempotency key's base (default: a digest of the file and the options).", valueName: "key")) var key: String?
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
@@ -37,7 +36,12 @@ extension Leads {
                     return LeadsV1.ColumnMapping(column: String(pair[..<eq]), field: String(pair[pair.index(after: eq)...]))
                 }
                 let (header, chunks) = CSV.chunks(bytes, maxBytes: Self.chunkBytes)
-                let base = key ?? SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+                // The key covers everything that changes the outcome: the file and every option.
+                var fingerprint = ContentDigest()
+                fingerprint.add(bytes)
+                for m in mapping { fingerprint.add(Array("\u{0}map\u{0}\(m.column)\u{0}\(m.field)".utf8)) }
+                fingerprint.add(Array("\u{0}duplicates:\(allowDuplicates)\u{0}dry-run:\(dryRun)".utf8))
+                let base = key ?? fingerprint.hex
                 let options = try connection.signedIn()
                 let name = URL(fileURLWithPath: file).lastPathComponent
                 let total = try await connection.withLeads { rpc in
@@ -48,7 +52,7 @@ extension Leads {
                         progress.update(chunk.firstRecord - 1, of: nil, "rows sent")
                         let request = LeadsV1.ImportLeadsRequest(csv: Array(header) + Array(chunk.bytes), firstRowNumber: Int32(chunk.firstRecord),
                                                                  mapping: mapping, allowDuplicates: allowDuplicates, dryRun: dryRun, fileName: name)
-                        let part = try await client.importLeads(request, options: options.with(idempotencyKey: "import-\(base)-\(dryRun ? "dry-" : "")\(index)"))
+                        let part = try await client.importLeads(request, options: options.with(idempotencyKey: "import-\(base)-\(index)"))
                         total.rowsRead += part.rowsRead
                         total.created += part.created
                         total.failed += part.failed
