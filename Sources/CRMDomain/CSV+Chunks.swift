@@ -14,18 +14,11 @@ extension CSV {
     public static func chunks(_ data: [UInt8], maxBytes: Int) -> (header: ArraySlice<UInt8>, chunks: [Chunk]) {
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var ends: [Int] = []  // the index after each record's line break
-        var inQuotes = false
-        var i = start
-        while i < data.count {
-            let c = data[i]
-            if c == UInt8(ascii: "\"") {
-                inQuotes.toggle()
-            } else if !inQuotes && (c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")) {
-                if c == UInt8(ascii: "\r") && i + 1 < data.count && data[i + 1] == UInt8(ascii: "\n") { i += 1 }
-                ends.append(i + 1)
-            }
-            i += 1
-        }
+        // The parser's own tokenizer, reading on past malformed quoting as the parser would
+        // stop at it, so chunk boundaries and row numbers are the parser's.
+        var reader = RecordReader(data, from: start, separator: detectSeparator(Array(data[start...])), strict: false)
+        var unused: [String] = []
+        while (try? reader.next(fields: &unused, keepFields: false)) != nil { ends.append(reader.index) }
         if ends.last ?? start < data.count { ends.append(data.count) }
         guard let headerEnd = ends.first else { return (data[start...], []) }
 

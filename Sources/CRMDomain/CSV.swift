@@ -18,64 +18,24 @@ public enum CSV {
     /// The records of `bytes`, each with its record number (the header is 0). A UTF-8 byte-order
     /// mark is skipped; blank lines are skipped but counted, so numbers match a spreadsheet's rows.
     public static func parse(_ bytes: some Collection<UInt8>, separator: UInt8? = nil) throws(ParseError) -> [(number: Int, fields: [String])] {
-        var data = Array(bytes)
-        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
-        let separator = separator ?? detectSeparator(data)
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let data = Array(bytes)
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var reader = RecordReader(data, from: start, separator: separator ?? detectSeparator(Array(data[start...])), strict: true)
         var records: [(Int, [String])] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
         var number = 0
-        var i = 0
-        var lineHasContent = false
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-        }
-        func endRecord() {
-            endField()
-            if lineHasContent || fields.count > 1 || !fields[0].isEmpty { records.append((number, fields)) }
-            fields = []
+        while true {
+            var fields: [String] = []
+            let hasContent: Bool?
+            do {
+                hasContent = try reader.next(fields: &fields, keepFields: true)
+            } catch {
+                throw ParseError(record: number, message: error.message)
+            }
+            guard let hasContent else { break }
+            // A blank line is skipped, but counted: numbers match a spreadsheet's rows.
+            if hasContent || fields.count > 1 || !(fields.first ?? "").isEmpty { records.append((number, fields)) }
             number += 1
-            lineHasContent = false
         }
-        while i < data.count {
-            let c = data[i]
-            if c == quote && field.isEmpty {
-                // A quoted field: up to the closing quote; "" is a quote.
-                lineHasContent = true
-                i += 1
-                while true {
-                    guard i < data.count else { throw ParseError(record: number, message: "a quoted field is not closed") }
-                    if data[i] == quote {
-                        if i + 1 < data.count && data[i + 1] == quote {
-                            field.append(quote)
-                            i += 2
-                            continue
-                        }
-                        i += 1
-                        break
-                    }
-                    field.append(data[i])
-                    i += 1
-                }
-                guard i == data.count || data[i] == separator || data[i] == cr || data[i] == lf else {
-                    throw ParseError(record: number, message: "a closing quote must end its field")
-                }
-                continue
-            }
-            if c == separator {
-                lineHasContent = true
-                endField()
-            } else if c == cr || c == lf {
-                if c == cr && i + 1 < data.count && data[i + 1] == lf { i += 1 }
-                endRecord()
-            } else {
-                field.append(c)
-            }
-            i += 1
-        }
-        if !field.isEmpty || !fields.isEmpty || lineHasContent { endRecord() }
         return records
     }
 
