@@ -81,10 +81,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // The leads service: its domain, store and handlers (services/leads/ holds its ops files).
+        // The leads service: its rules (no wire, no SQL: the compiler keeps them out), then its
+        // store and handlers (services/leads/ holds its ops files).
+        .target(
+            name: "LeadsDomain",
+            dependencies: [
+                "CRMDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "services/leads/Sources/LeadsDomain"
+        ),
         .target(
             name: "LeadsService",
             dependencies: [
+                "LeadsDomain",
                 "CRMAPI",
                 "CRMDomain",
                 "CRMRPC",
@@ -102,6 +113,7 @@ let package = Package(
         .executableTarget(
             name: "crm-leads",
             dependencies: [
+                "LeadsDomain",
                 "LeadsService",
                 "CRMRPC",
                 "CRMService",
@@ -162,6 +174,7 @@ let package = Package(
         .executableTarget(
             name: "crm-bench",
             dependencies: [
+                "LeadsDomain",
                 "LeadsService",
                 "CRMRPC",
                 "CRMAPI",
@@ -191,7 +204,8 @@ let package = Package(
         .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LeadsServiceTests",
-            dependencies: ["LeadsService", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LeadsDomain", "LeadsService", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "services/leads/Tests/LeadsServiceTests"),
         .testTarget(
             name: "ActivitiesServiceTests",
             dependencies: ["ActivitiesService", "ActivitiesDomain", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],

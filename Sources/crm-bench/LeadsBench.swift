@@ -3,10 +3,11 @@ import CRMDomain
 import CRMRPC
 import CRMWire
 import Foundation
+import LeadsDomain
 import LeadsService
 import Logging
 
-/// The leads service's benchmarks (DESIGN section 7): durable creates/s with 1 and 32 clients,
+/// The leads service's benchmarks : durable creates/s with 1 and 32 clients,
 /// get by id, a CSV import of `rows` leads and a filtered page over them, through a real
 /// server on loopback with its database in a temporary folder.
 struct LeadsBench {

@@ -7,7 +7,7 @@ struct LeadFilterOptions: ParsableArguments {
     @Flag(help: "My leads: owned by or assigned to me.") var mine = false
     @Flag(help: "My unit's leads.") var unit = false
     @Flag(help: "All leads (managers and admins).") var all = false
-    @Option(help: ArgumentHelp("A view of the seeds: \(LeadsV1.LeadView.cliNames.joined(separator: ", ")).", valueName: "view")) var view: String?
+    @Option(help: ArgumentHelp("A saved view of the lead table: \(LeadsV1.LeadView.cliNames.joined(separator: ", ")).", valueName: "view")) var view: String?
     @Flag(help: "Only open leads past their expected completion.") var overdue = false
     @Flag(help: "Only leads assigned to nobody.") var unassigned = false
     @Flag(help: "Only imported leads.") var imported = false

@@ -2,6 +2,7 @@ import ArgumentParser
 import CRMRPC
 import CRMService
 import Foundation
+import LeadsDomain
 import LeadsService
 
 /// crm-leads: the leads service.

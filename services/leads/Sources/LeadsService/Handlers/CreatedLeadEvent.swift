@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMService
 import CRMAPI
 import CRMWire

@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMAPI
 import CRMDomain
 import CRMRPC

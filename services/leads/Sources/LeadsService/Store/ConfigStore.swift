@@ -1,3 +1,4 @@
+import LeadsDomain
 import Foundation
 import GRDB
 

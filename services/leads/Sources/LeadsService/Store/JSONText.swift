@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMWire
 import Foundation
 

@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMDomain
 import GRDB
 

@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMService
 import Foundation
 import GRDB

@@ -1,3 +1,4 @@
+import LeadsDomain
 import CRMService
 
 /// A lead about to be created, with what the writer would otherwise compute while every other

@@ -2,6 +2,7 @@ import CRMDomain
 import Foundation
 import GRDB
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Lead lists use their indexes")

@@ -5,6 +5,7 @@ import CRMWire
 import Foundation
 import GRDB
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 /// The write path that keeps the writer lean: contacts keyed by contact (migration v8), and new

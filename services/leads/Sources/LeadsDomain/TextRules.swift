@@ -71,7 +71,7 @@ public enum EmailRules {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         var s = Substring(self)
         while s.first?.isWhitespace == true { s = s.dropFirst() }

@@ -6,12 +6,23 @@ public struct LeadRecord: Sendable, Hashable {
     public struct Money: Sendable, Hashable, Codable {
         public var amountMinor: Int64
         public var currency: String
+
+        public init(amountMinor: Int64, currency: String) {
+            self.amountMinor = amountMinor
+            self.currency = currency
+        }
     }
 
     public struct Product: Sendable, Hashable, Codable {
         public var product: String
         public var quantity: Int32
         public var notes: String
+
+        public init(product: String, quantity: Int32, notes: String) {
+            self.product = product
+            self.quantity = quantity
+            self.notes = notes
+        }
     }
 
     /// A custom field's value, typed as its definition says.

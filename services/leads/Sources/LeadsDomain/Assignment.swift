@@ -30,6 +30,18 @@ public struct AssignmentRuleRecord: Sendable, Hashable {
     public var roundRobin: Bool = false
     public var active: Bool = true
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, name: String, position: Int32, condition: RuleCondition, unitID: Int64, userID: Int64 = 0, roundRobin: Bool = false, active: Bool = true, version: Int64 = 1) {
+        self.id = id
+        self.name = name
+        self.position = position
+        self.condition = condition
+        self.unitID = unitID
+        self.userID = userID
+        self.roundRobin = roundRobin
+        self.active = active
+        self.version = version
+    }
 }
 
 /// One assignment as recorded.
@@ -44,6 +56,19 @@ public struct AssignmentRecord: Sendable, Hashable {
     public var ruleID: Int64 = 0
     public var assignedAt: Int64
     public var note: String = ""
+
+    public init(id: Int64 = 0, leadID: Int64, fromUnitID: Int64, fromUserID: Int64, toUnitID: Int64, toUserID: Int64, assignedBy: Int64, ruleID: Int64 = 0, assignedAt: Int64, note: String = "") {
+        self.id = id
+        self.leadID = leadID
+        self.fromUnitID = fromUnitID
+        self.fromUserID = fromUserID
+        self.toUnitID = toUnitID
+        self.toUserID = toUserID
+        self.assignedBy = assignedBy
+        self.ruleID = ruleID
+        self.assignedAt = assignedAt
+        self.note = note
+    }
 }
 
 /// Seed 002's reassignment rules: sales managers (and admins) assign to units and channels;

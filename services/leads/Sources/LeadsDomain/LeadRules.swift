@@ -151,7 +151,7 @@ public enum PhoneRules {
 
 extension Array where Element: Hashable {
     /// The elements in order, without repeats.
-    func uniqued() -> [Element] {
+    public func uniqued() -> [Element] {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
     }

@@ -4,6 +4,7 @@ import CRMRPC
 import CRMService
 import CRMWire
 import Foundation
+@testable import LeadsDomain
 @testable import LeadsService
 
 /// A leads service on a fresh database in a temporary folder, served over TCP on a free port.

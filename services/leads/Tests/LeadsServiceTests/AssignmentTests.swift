@@ -4,6 +4,7 @@ import CRMRPC
 import CRMWire
 import Synchronization
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Assignment: role rules, the trail, and rules on create")

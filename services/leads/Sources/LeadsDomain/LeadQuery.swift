@@ -8,6 +8,11 @@ public struct LeadQuery: Sendable {
         public var from: Int64 = 0
         public var to: Int64 = 0
         public var isEmpty: Bool { from == 0 && to == 0 }
+
+        public init(from: Int64 = 0, to: Int64 = 0) {
+            self.from = from
+            self.to = to
+        }
     }
 
     public var view: View = .visible
@@ -48,6 +53,14 @@ public struct LeadQuery: Sendable {
         public var equals: [LeadRecord.CustomValue] = []
         public var min: LeadRecord.CustomValue? = nil
         public var max: LeadRecord.CustomValue? = nil
+
+        public init(key: String, type: CustomFieldType, equals: [LeadRecord.CustomValue] = [], min: LeadRecord.CustomValue? = nil, max: LeadRecord.CustomValue? = nil) {
+            self.key = key
+            self.type = type
+            self.equals = equals
+            self.min = min
+            self.max = max
+        }
     }
 
     public init() {}

@@ -3,6 +3,7 @@ import CRMDomain
 import CRMRPC
 import CRMWire
 import Foundation
+@testable import LeadsDomain
 @testable import LeadsService
 import GRDB
 import CRMService

@@ -4,6 +4,7 @@ import CRMRPC
 import CRMWire
 import Foundation
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("CSV import rules")

@@ -1,6 +1,6 @@
 import CRMDomain
 
-/// Reading leads from CSV (seeds 002-004): which column feeds which field, and each data row
+/// Reading leads from CSV: which column feeds which field, and each data row
 /// turned into a new lead or into errors naming its row and column. Duplicates and storage are
 /// the store's part.
 public struct LeadImport: Sendable {
@@ -9,6 +9,12 @@ public struct LeadImport: Sendable {
         public var row: Int
         public var column: String
         public var message: String
+
+        public init(row: Int, column: String, message: String) {
+            self.row = row
+            self.column = column
+            self.message = message
+        }
     }
 
     /// What one data row gives.

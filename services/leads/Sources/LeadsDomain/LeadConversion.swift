@@ -21,6 +21,15 @@ public struct AccountRecord: Sendable, Hashable {
     public var ownerID: Int64
     public var country: String
     public var createdAt: Int64
+
+    public init(id: Int64 = 0, name: String, leadID: Int64, ownerID: Int64, country: String, createdAt: Int64) {
+        self.id = id
+        self.name = name
+        self.leadID = leadID
+        self.ownerID = ownerID
+        self.country = country
+        self.createdAt = createdAt
+    }
 }
 
 /// The person behind a won lead, under its account.
@@ -32,6 +41,16 @@ public struct ContactRecord: Sendable, Hashable {
     public var emails: [String]
     public var phones: [String]
     public var createdAt: Int64
+
+    public init(id: Int64 = 0, accountID: Int64, leadID: Int64, fullName: String, emails: [String], phones: [String], createdAt: Int64) {
+        self.id = id
+        self.accountID = accountID
+        self.leadID = leadID
+        self.fullName = fullName
+        self.emails = emails
+        self.phones = phones
+        self.createdAt = createdAt
+    }
 }
 
 /// The sale a lead is expected to become.
@@ -44,11 +63,21 @@ public struct OpportunityRecord: Sendable, Hashable {
     public var probability: Int32
     public var ownerID: Int64
     public var createdAt: Int64
+
+    public init(id: Int64 = 0, leadID: Int64, accountID: Int64, name: String, amount: LeadRecord.Money?, probability: Int32, ownerID: Int64, createdAt: Int64) {
+        self.id = id
+        self.leadID = leadID
+        self.accountID = accountID
+        self.name = name
+        self.amount = amount
+        self.probability = probability
+        self.ownerID = ownerID
+        self.createdAt = createdAt
+    }
 }
 
-/// The conversion rules of seeds 001-004: a lead in progress may become an opportunity (seed
-/// 002); a won lead becomes an account and a contact, plus an opportunity when asked (seeds 001,
-/// 003, 004). Converting twice creates nothing new.
+/// The conversion rules: a lead in progress may become an opportunity; a won lead becomes an
+/// account and a contact, plus an opportunity when asked. Converting twice creates nothing new.
 public struct LeadConversion: Sendable {
     /// What one conversion must create.
     public struct Plan: Sendable, Hashable {
@@ -58,6 +87,13 @@ public struct LeadConversion: Sendable {
         /// The existing opportunity that gains the new account.
         public var linkOpportunityID: Int64 = 0
         public var isEmpty: Bool { account == nil && opportunity == nil && linkOpportunityID == 0 }
+
+        public init(account: AccountRecord? = nil, contact: ContactRecord? = nil, opportunity: OpportunityRecord? = nil, linkOpportunityID: Int64 = 0) {
+            self.account = account
+            self.contact = contact
+            self.opportunity = opportunity
+            self.linkOpportunityID = linkOpportunityID
+        }
     }
 
     public let now: Int64

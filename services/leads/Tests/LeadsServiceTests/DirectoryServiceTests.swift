@@ -2,6 +2,7 @@ import CRMAPI
 import CRMRPC
 import CRMWire
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Auth and Directory over RPC")

@@ -15,11 +15,25 @@ public struct LeadStatusRecord: Sendable, Hashable {
     public var description: String = ""
     public var active: Bool = true
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, name: String, state: LifecycleState, description: String = "", active: Bool = true, version: Int64 = 1) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.description = description
+        self.active = active
+        self.version = version
+    }
 }
 
 public struct StatusTransition: Sendable, Hashable, Codable {
     public var from: Int64
     public var to: Int64
+
+    public init(from: Int64, to: Int64) {
+        self.from = from
+        self.to = to
+    }
 }
 
 public struct LeadTypeRecord: Sendable, Hashable {
@@ -35,6 +49,21 @@ public struct LeadTypeRecord: Sendable, Hashable {
     public var estimatedCompletionMs: Int64 = 0
     public var active: Bool = true
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, name: String, description: String = "", statusIDs: [Int64], initialStatusID: Int64, transitions: [StatusTransition], categoryIDs: [Int64] = [], defaultPriority: Int32 = 5, defaultImportance: Int32 = 4, estimatedCompletionMs: Int64 = 0, active: Bool = true, version: Int64 = 1) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.statusIDs = statusIDs
+        self.initialStatusID = initialStatusID
+        self.transitions = transitions
+        self.categoryIDs = categoryIDs
+        self.defaultPriority = defaultPriority
+        self.defaultImportance = defaultImportance
+        self.estimatedCompletionMs = estimatedCompletionMs
+        self.active = active
+        self.version = version
+    }
 }
 
 public enum CatalogKind: String, Sendable, Hashable, CaseIterable {
@@ -48,12 +77,27 @@ public struct CatalogItemRecord: Sendable, Hashable {
     public var description: String = ""
     public var active: Bool = true
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, kind: CatalogKind, name: String, description: String = "", active: Bool = true, version: Int64 = 1) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.description = description
+        self.active = active
+        self.version = version
+    }
 }
 
 public struct LevelLabel: Sendable, Hashable {
     public var level: Int32
     public var label: String
     public var supported: Bool
+
+    public init(level: Int32, label: String, supported: Bool) {
+        self.level = level
+        self.label = label
+        self.supported = supported
+    }
 }
 
 public struct LeadDefinitionRecord: Sendable, Hashable {
@@ -67,6 +111,19 @@ public struct LeadDefinitionRecord: Sendable, Hashable {
     public var defaultImportance: Int32 = 4
     public var active: Bool = false
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, name: String, allowedTypeIDs: [Int64], defaultTypeID: Int64, convertOnWin: Bool = true, createOpportunityOnWin: Bool = false, defaultPriority: Int32 = 5, defaultImportance: Int32 = 4, active: Bool = false, version: Int64 = 1) {
+        self.id = id
+        self.name = name
+        self.allowedTypeIDs = allowedTypeIDs
+        self.defaultTypeID = defaultTypeID
+        self.convertOnWin = convertOnWin
+        self.createOpportunityOnWin = createOpportunityOnWin
+        self.defaultPriority = defaultPriority
+        self.defaultImportance = defaultImportance
+        self.active = active
+        self.version = version
+    }
 }
 
 public enum CustomFieldType: String, Sendable, Hashable, CaseIterable {
@@ -84,6 +141,19 @@ public struct CustomFieldRecord: Sendable, Hashable {
     public var pattern: String = ""
     public var active: Bool = true
     public var version: Int64 = 1
+
+    public init(id: Int64 = 0, key: String, label: String, type: CustomFieldType, choices: [String] = [], required: Bool = false, leadTypeIDs: [Int64] = [], pattern: String = "", active: Bool = true, version: Int64 = 1) {
+        self.id = id
+        self.key = key
+        self.label = label
+        self.type = type
+        self.choices = choices
+        self.required = required
+        self.leadTypeIDs = leadTypeIDs
+        self.pattern = pattern
+        self.active = active
+        self.version = version
+    }
 }
 
 /// The whole lead configuration, checked as a whole after every change.

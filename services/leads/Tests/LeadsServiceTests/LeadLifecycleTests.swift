@@ -1,5 +1,6 @@
 import CRMDomain
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Lead life cycle, visibility and field rules")

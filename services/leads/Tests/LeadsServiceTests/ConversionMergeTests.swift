@@ -3,6 +3,7 @@ import CRMDomain
 import CRMRPC
 import CRMWire
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Merge and conversion rules")

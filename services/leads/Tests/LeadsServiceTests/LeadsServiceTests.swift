@@ -3,6 +3,7 @@ import CRMRPC
 import CRMWire
 import Synchronization
 import Testing
+@testable import LeadsDomain
 @testable import LeadsService
 
 @Suite("Leads over RPC")
