@@ -121,6 +121,8 @@ let package = Package(
             ],
             path: "services/leads/Sources/crm-leads"
         ),
+        // What the services' tests share: calling a router in process as any caller.
+        .target(name: "CRMServiceTesting", dependencies: ["CRMDomain", "CRMRPC", "CRMService", "CRMWire"]),
         // The activities service: its rules (no wire, no SQL: the compiler keeps them out), its store
         // and handlers, its executable (services/activities/ holds its ops files and tests).
         .target(name: "ActivitiesDomain", dependencies: ["CRMDomain"], path: "services/activities/Sources/ActivitiesDomain"),
@@ -208,7 +210,7 @@ let package = Package(
             path: "services/leads/Tests/LeadsServiceTests"),
         .testTarget(
             name: "ActivitiesServiceTests",
-            dependencies: ["ActivitiesService", "ActivitiesDomain", "CRMService", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
+            dependencies: ["ActivitiesService", "ActivitiesDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
             path: "services/activities/Tests/ActivitiesServiceTests"),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),

@@ -12,7 +12,7 @@ struct XorShift: RandomNumberGenerator {
     }
 }
 
-@Suite("CSV: splitting into chunks and parsing agree")
+@Suite("CSV: splitting into chunks and parsing agree", .timeLimit(.minutes(3)))
 struct CSVPropertyTests {
     /// The records of `data` read whole, or the record number where reading stops.
     static func whole(_ data: [UInt8]) -> Result<[(Int, [String])], CSV.ParseError> {

@@ -1,7 +1,7 @@
 import CRMDomain
 import Testing
 
-@Suite("CSV")
+@Suite("CSV", .timeLimit(.minutes(3)))
 struct CSVTests {
     @Test("quoted fields hold separators, quotes and line breaks; blank lines are skipped but counted")
     func parse() throws {
@@ -32,7 +32,7 @@ struct CSVTests {
     }
 }
 
-@Suite("Timestamps")
+@Suite("Timestamps", .timeLimit(.minutes(3)))
 struct TimestampTests {
     @Test("dates, times with zones and plain milliseconds parse; nonsense does not")
     func parse() {
@@ -58,7 +58,7 @@ struct TimestampTests {
     }
 }
 
-@Suite("CSV files split into chunks for import")
+@Suite("CSV files split into chunks for import", .timeLimit(.minutes(3)))
 struct CSVChunkTests {
     @Test("chunks hold whole records, quoted line breaks included, and number them as the whole file does")
     func chunksMatchTheFile() throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import crm_protogen
 
-@Suite("crm-protogen's names match protoc-c's and read well in Swift")
+@Suite("crm-protogen's names match protoc-c's and read well in Swift", .timeLimit(.minutes(3)))
 struct NamingTests {
     @Test("C type and function names follow protoc-c")
     func cNames() {

@@ -4,7 +4,7 @@ import NIOEmbedded
 import Testing
 @testable import CRMRPC
 
-@Suite("Framing on an EmbeddedChannel")
+@Suite("Framing on an EmbeddedChannel", .timeLimit(.minutes(3)))
 struct FramingTests {
     func frame(header: [UInt8], body: [UInt8]) -> ByteBuffer {
         var b = ByteBuffer()

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import CRMRPC
 
-@Suite("A real server and client over TCP")
+@Suite("A real server and client over TCP", .timeLimit(.minutes(3)))
 struct ServerClientTests {
     @Test("unary echo, and Health says SERVING with the hosted services")
     func unaryAndHealth() async throws {

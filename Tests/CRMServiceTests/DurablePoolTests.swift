@@ -3,7 +3,7 @@ import GRDB
 import Testing
 @testable import CRMService
 
-@Suite("Durable pools")
+@Suite("Durable pools", .timeLimit(.minutes(3)))
 struct DurablePoolTests {
     @Test("a durable pool's writer syncs every commit (synchronous = FULL, where GRDB's WAL setup leaves NORMAL)")
     func synchronousFull() throws {

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import CRMService
 
-@Suite("Group commit: calls share transactions, each answered after its commit")
+@Suite("Group commit: calls share transactions, each answered after its commit", .timeLimit(.minutes(3)))
 struct GroupCommitTests {
     struct Refused: Error {}
 

@@ -34,7 +34,7 @@ final class CapturedLogs: Sendable {
     }
 }
 
-@Suite("the kit's interceptors")
+@Suite("the kit's interceptors", .timeLimit(.minutes(3)))
 struct InterceptorTests {
     struct DiskOnFire: Error, CustomStringConvertible {
         var description: String { "the disk is on fire" }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CRMService
 
-@Suite("Parts in progress: work done in parts on the blocking pool, taken in order as it is ready")
+@Suite("Parts in progress: work done in parts on the blocking pool, taken in order as it is ready", .timeLimit(.minutes(3)))
 struct PartsInProgressTests {
     struct Stop: Error {}
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Testing
 @testable import CRMService
 
-@Suite("Settings: flags over environment over config file over defaults")
+@Suite("Settings: flags over environment over config file over defaults", .timeLimit(.minutes(3)))
 struct ServiceSettingsTests {
     let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
 

@@ -4,7 +4,7 @@ import GRDBSQLite
 import Testing
 @testable import CRMService
 
-@Suite("Statements bound through SQLite's C API")
+@Suite("Statements bound through SQLite's C API", .timeLimit(.minutes(3)))
 struct StatementValuesTests {
     @Test("every kind of value is stored as it was given, a NUL inside text included, and a statement is reused")
     func values() throws {

@@ -2,7 +2,7 @@ import CRMDomain
 import Testing
 @testable import CRMService
 
-@Suite("Tokens: HMAC-SHA256 over the claims, checked locally")
+@Suite("Tokens: HMAC-SHA256 over the claims, checked locally", .timeLimit(.minutes(3)))
 struct TokenSignerTests {
     let signer = try! TokenSigner(secret: String(repeating: "k", count: 32))
     let claims = TokenSigner.Claims(caller: Caller(userID: 7, role: .unitManager, unitID: 3), issuedAt: 1_000, expiresAt: 2_000)

@@ -1,7 +1,7 @@
 import Testing
 @testable import CRMWire
 
-@Suite("Codec round trips through protobuf-c")
+@Suite("Codec round trips through protobuf-c", .timeLimit(.minutes(3)))
 struct CodecRoundTripTests {
     typealias AllKinds = TestingV1.AllKinds
 

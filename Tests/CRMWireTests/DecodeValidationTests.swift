@@ -2,7 +2,7 @@ import Testing
 @testable import CRMWire
 import CRMWireFormat
 
-@Suite("Decoding refuses what protobuf-c would let through")
+@Suite("Decoding refuses what protobuf-c would let through", .timeLimit(.minutes(3)))
 struct DecodeValidationTests {
     /// A string field with a one-byte tag (number < 16) and the given raw bytes.
     func stringField(_ number: UInt8, _ raw: [UInt8]) -> [UInt8] {
@@ -97,7 +97,7 @@ struct DecodeValidationTests {
     }
 }
 
-@Suite("UTF-8 validation")
+@Suite("UTF-8 validation", .timeLimit(.minutes(3)))
 struct UTF8CheckTests {
     func check(_ bytes: [UInt8]) -> UTF8Check { bytes.withUnsafeBytes { UTF8Check.check($0) } }
 

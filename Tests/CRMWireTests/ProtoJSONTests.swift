@@ -1,7 +1,7 @@
 import Testing
 @testable import CRMWire
 
-@Suite("JSON for any message through protoc-c's descriptors")
+@Suite("JSON for any message through protoc-c's descriptors", .timeLimit(.minutes(3)))
 struct ProtoJSONTests {
     typealias AllKinds = TestingV1.AllKinds
     let allKinds = ProtoCatalog.message(named: "crm.testing.v1.AllKinds")!
@@ -134,7 +134,7 @@ struct ProtoJSONTests {
     }
 }
 
-@Suite("JSON text")
+@Suite("JSON text", .timeLimit(.minutes(3)))
 struct JSONValueTests {
     @Test("parses RFC 8259 text and writes it back in the same order")
     func roundTrip() throws {

@@ -41,7 +41,7 @@ struct CLI {
     }
 }
 
-@Suite("crm, the command line, against a real crm-leads")
+@Suite("crm, the command line, against a real crm-leads", .timeLimit(.minutes(3)))
 struct CLITests {
     @Test("log in, add, list, start a lead, note it, read its history; errors are sentences with exit codes by kind")
     func session() async throws {

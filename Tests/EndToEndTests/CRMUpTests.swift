@@ -74,7 +74,7 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-@Suite("crm up runs the stack; crm drives it as a person would", .serialized)
+@Suite("crm up runs the stack; crm drives it as a person would", .serialized, .timeLimit(.minutes(3)))
 struct CRMUpTests {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-up-\(UUID().uuidString)")
 

@@ -3,7 +3,7 @@ import CRMRPC
 import CRMWire
 import Testing
 
-@Suite("crm-echo as a real process")
+@Suite("crm-echo as a real process", .timeLimit(.minutes(3)))
 struct EchoProcessTests {
     @Test("serves Health and Echo over TCP, logs each call, and drains a call in flight on SIGTERM")
     func lifecycle() async throws {

@@ -4,7 +4,7 @@ import CRMWire
 import Foundation
 import Testing
 
-@Suite("crm-leads refuses bad input on every RPC")
+@Suite("crm-leads refuses bad input on every RPC", .timeLimit(.minutes(3)))
 struct LeadsBadInputTests {
     @Test("garbage and empty requests to every method get a clear status, never INTERNAL, and change nothing")
     func everyMethod() async throws {

@@ -4,7 +4,7 @@ import CRMWire
 import Foundation
 import Testing
 
-@Suite("crm-leads as a real process")
+@Suite("crm-leads as a real process", .timeLimit(.minutes(3)))
 struct LeadsProcessTests {
     static let secret = String(repeating: "e", count: 48)
 

@@ -3,7 +3,7 @@ import CRMRPC
 import Foundation
 import Testing
 
-@Suite("Interop with a client written in C")
+@Suite("Interop with a client written in C", .timeLimit(.minutes(3)))
 struct CInteropTests {
     /// The folder holding the products of this build (the test bundle sits beside them).
     static var productsFolder: URL {

@@ -3,6 +3,7 @@ import CRMAPI
 import CRMDomain
 import CRMRPC
 import CRMService
+import CRMServiceTesting
 import CRMWire
 import Foundation
 import Synchronization
@@ -14,8 +15,7 @@ final class TestActivities: Sendable {
     static let secret = String(repeating: "t", count: 40)
     let folder: URL
     let server: ActivitiesServer
-    let router: RPCRouter
-    let clock: WallClock
+    let caller: InProcessCaller
     let directory = FakeDirectory()
 
     final class FakeDirectory: Sendable {
@@ -33,7 +33,6 @@ final class TestActivities: Sendable {
     }
 
     init(clock: WallClock = .system) throws {
-        self.clock = clock
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-activities-test-\(UUID().uuidString)")
         let directory = self.directory
         let peer = LeadsPeer(
@@ -52,7 +51,7 @@ final class TestActivities: Sendable {
             account: { claimed, _ in directory.withLock { $0.deactivated.contains(claimed.userID) ? nil : claimed } })
         server = try ActivitiesServer(ActivitiesServer.Configuration(
             databasePath: folder.appendingPathComponent("activities.sqlite").path, authSecret: Self.secret, leads: peer, clock: clock, accountCheckLifetime: .zero))
-        router = server.router()
+        caller = try InProcessCaller(router: server.router(), secret: Self.secret, clock: clock)
     }
 
     func stop() {
@@ -60,20 +59,10 @@ final class TestActivities: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Metadata signed for `caller` (and an idempotency key, if given).
-    func metadata(_ caller: Caller, key: String = "") throws -> Metadata {
-        let signer = try TokenSigner(secret: Self.secret)
-        let now = clock.millis()
-        let token = signer.sign(TokenSigner.Claims(caller: caller, issuedAt: now, expiresAt: now + 3_600_000))
-        return Metadata(authorization: "Bearer \(token)", idempotencyKey: key)
-    }
-
     func call<Request: WireMessage, Response: WireMessage>(
         _ method: MethodDescriptor, _ request: Request, as caller: Caller, key: String = "", _: Response.Type = Response.self
     ) async throws(RPCError) -> Response {
-        let metadata: Metadata
-        do { metadata = try self.metadata(caller, key: key) } catch { throw RPCError(.internal, "\(error)") }
-        return try await router.call(method, request, metadata: metadata)
+        try await self.caller.call(method, request, as: caller, idempotencyKey: key)
     }
 
     func addLead(_ id: Int64, _ name: String, email: String = "", visibleTo: Set<Int64>? = nil) {

@@ -7,7 +7,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Assignment: role rules, the trail, and rules on create")
+@Suite("Assignment: role rules, the trail, and rules on create", .timeLimit(.minutes(3)))
 struct AssignmentTests {
     @Test("policy: agents never; unit managers within their unit; users must belong to the unit")
     func policy() throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Merge and conversion rules")
+@Suite("Merge and conversion rules", .timeLimit(.minutes(3)))
 struct MergeConversionRulesTests {
     let config = DefaultConfiguration.value
     let admin = Caller(userID: 1, role: .admin, unitID: 0)
@@ -72,7 +72,7 @@ struct MergeConversionRulesTests {
     }
 }
 
-@Suite("Merge and conversion over RPC")
+@Suite("Merge and conversion over RPC", .timeLimit(.minutes(3)))
 struct ConversionMergeServiceTests {
     @Test("winning converts automatically; ConvertLead adds an opportunity once; GetConversion and the CONVERTED view show it")
     func convertOnWin() async throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Directory rules and password hashing")
+@Suite("Directory rules and password hashing", .timeLimit(.minutes(3)))
 struct DirectoryRulesTests {
     @Test("e-mail syntax")
     func emails() {

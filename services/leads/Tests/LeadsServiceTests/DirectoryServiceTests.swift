@@ -5,7 +5,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Auth and Directory over RPC")
+@Suite("Auth and Directory over RPC", .timeLimit(.minutes(3)))
 struct DirectoryServiceTests {
     func newUser(_ login: String, role: LeadsV1.Role = .agent, unit: Int64 = 0) -> LeadsV1.CreateUserRequest {
         LeadsV1.CreateUserRequest(

@@ -7,7 +7,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("CSV import rules")
+@Suite("CSV import rules", .timeLimit(.minutes(3)))
 struct LeadImportRulesTests {
     let config = DefaultConfiguration.value
     let caller = Caller(userID: 1, role: .admin, unitID: 0)
@@ -55,7 +55,7 @@ struct LeadImportRulesTests {
     }
 }
 
-@Suite("CSV import and export over RPC")
+@Suite("CSV import and export over RPC", .timeLimit(.minutes(3)))
 struct ImportExportServiceTests {
     func importing(_ csv: String, _ leads: LeadsV1.Leads.Client, _ options: CallOptions, dryRun: Bool = false, first: Int32 = 0) async throws -> LeadsV1.ImportLeadsResponse {
         try await leads.importLeads(LeadsV1.ImportLeadsRequest(csv: Array(csv.utf8), firstRowNumber: first, dryRun: dryRun, fileName: "leads.csv"), options: options)

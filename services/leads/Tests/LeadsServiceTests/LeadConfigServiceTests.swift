@@ -5,7 +5,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("LeadConfig over RPC")
+@Suite("LeadConfig over RPC", .timeLimit(.minutes(3)))
 struct LeadConfigServiceTests {
     @Test("a new database answers the seeded configuration to any role")
     func seeded() async throws {

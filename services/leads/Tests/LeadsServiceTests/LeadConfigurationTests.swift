@@ -3,7 +3,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Lead configuration rules")
+@Suite("Lead configuration rules", .timeLimit(.minutes(3)))
 struct LeadConfigurationTests {
     func fields(_ c: LeadConfiguration) -> Set<String> { Set(c.violations().map(\.field)) }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Lead life cycle, visibility and field rules")
+@Suite("Lead life cycle, visibility and field rules", .timeLimit(.minutes(3)))
 struct LeadLifecycleTests {
     let config = DefaultConfiguration.value
     let day: Int64 = 86_400_000

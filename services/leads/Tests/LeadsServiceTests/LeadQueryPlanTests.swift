@@ -5,7 +5,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Lead lists use their indexes")
+@Suite("Lead lists use their indexes", .timeLimit(.minutes(3)))
 struct LeadQueryPlanTests {
     /// What SQLite plans for a page of `query` seen by an admin.
     func plan(_ query: LeadQuery) throws -> [String] {

@@ -10,7 +10,7 @@ import Testing
 
 /// The write path that keeps the writer lean: contacts keyed by contact (migration v8), and new
 /// leads checked off the writer against the configuration as last read.
-@Suite("Lead writes: contacts and configuration changes")
+@Suite("Lead writes: contacts and configuration changes", .timeLimit(.minutes(3)))
 struct LeadWritePathTests {
     @Test("a lead's contacts follow its edits, merges and deletion, so duplicates are found only where they are")
     func contactsFollowTheLead() async throws {

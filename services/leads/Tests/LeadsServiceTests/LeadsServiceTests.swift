@@ -6,7 +6,7 @@ import Testing
 @testable import LeadsDomain
 @testable import LeadsService
 
-@Suite("Leads over RPC")
+@Suite("Leads over RPC", .timeLimit(.minutes(3)))
 struct LeadsServiceTests {
     func input(_ name: String, email: String = "", country: String = "ES") -> LeadsV1.LeadInput {
         LeadsV1.LeadInput(fullName: name, emails: email.isEmpty ? [] : [email], country: country)
