@@ -55,11 +55,9 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         var v = Violations()
-        let fields = Set(request.updateMask)
-        let known: Set<String> = ["type_id", "subject", "description", "start_at", "end_at", "location", "assignee_id"]
-        if fields.isEmpty { v.add("update_mask", "must name the fields to change: \(known.sorted().joined(separator: ", "))") }
-        if fields.contains("lead_id") { v.add("update_mask", "lead_id cannot change: cancel this activity and schedule one for the other lead") }
-        for field in fields.subtracting(known).subtracting(["lead_id"]).sorted() { v.add("update_mask", "names no field of ActivityInput that can change: \(field.prefix(100))") }
+        if request.updateMask.contains("lead_id") { v.add("update_mask", "lead_id cannot change: cancel this activity and schedule one for the other lead") }
+        let fields = Self.mask(request.updateMask.filter { $0 != "lead_id" }, of: "ActivityInput",
+                               known: ["type_id", "subject", "description", "start_at", "end_at", "location", "assignee_id"], into: &v)
         let input = request.activity ?? ActivitiesV1.ActivityInput()
         try v.check()
         let current = try await visibleActivity(request.id, caller, context)
@@ -108,24 +106,11 @@ extension ActivitiesHandler {
     private func closeActivity(_ request: ActivitiesV1.CloseRequest, as status: WorkStatus, _ context: ServerContext) async throws -> ActivitiesV1.Activity {
         let caller = try context.caller()
         try Self.requireID(request.id)
-        var v = Violations()
-        WorkRules.outcome.check(request.outcome, field: "outcome", into: &v)
-        try v.check()
+        try Self.checkOutcome(request.outcome)
         _ = try await visibleActivity(request.id, caller, context)
-        let now = clock.millis()
-        return try await database.mutate(context, caller: caller, now: now) { db in
-            guard var activity = try ActivityStore.activity(db, id: request.id) else { throw DomainError.notFound("no activity with id \(request.id)") }
-            try WorkRules.requireVersion(request.version, current: activity.version, what: "activity \(activity.id)")
-            try WorkRules.requireOpen(activity.status, what: "activity \(activity.id)")
-            activity.status = status
-            activity.outcome = request.outcome
-            activity.closedAt = now
-            activity.updatedAt = now
-            activity.version += 1
-            try ActivityStore.update(db, activity)
+        return try await close(request, as: status, caller, context, load: ActivityStore.activity, save: ActivityStore.update) { activity, now in
             let wire = activity.wire(now: now)
-            try Self.append(db, .updated, EntityReference(.activity, activity.id), actor: caller.userID, at: now, .activity(wire))
-            return wire
+            return (wire, .activity(wire), EntityReference(.activity, activity.id))
         }
     }
 
@@ -166,14 +151,9 @@ extension ActivitiesHandler {
         Self.range(filter.start, column: "start_at", field: "filter.start", to: &query, into: &v)
         let asOf = instant(filter.overdueAsOf, field: "filter.overdue_as_of", into: &v)
         if filter.overdueOnly { query.require("status = 'open' AND end_at < ?", [asOf]) }
-        let fingerprint = PageCursor.fingerprint(of: request, caller: caller) { $0.pageToken = ""; $0.pageSize = 0 }
-        let cursor = PageCursor.decode(request.pageToken, query: fingerprint, into: &v)
+        let (fingerprint, cursor) = Self.pageStart(request, caller, into: &v)
         try v.check()
-        if filter.leadId > 0 && !caller.role.seesAllLeads {
-            _ = try await visibleLead(filter.leadId, context)
-        } else {
-            Self.restrictToOwnWork(caller, &query)
-        }
+        try await restrict(&query, leadID: filter.leadId, caller, context)
         let now = clock.millis()
         let page = try await database.read { [query] db in
             try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, record: ActivityStore.record)

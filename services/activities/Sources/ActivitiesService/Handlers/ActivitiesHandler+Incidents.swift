@@ -62,10 +62,8 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         var v = Violations()
-        let fields = Set(request.updateMask)
-        let known: Set<String> = ["title", "assignee_id", "type_id", "description", "link", "start_at", "end_at", "priority", "status", "lead_id"]
-        if fields.isEmpty { v.add("update_mask", "must name the fields to change: \(known.sorted().joined(separator: ", "))") }
-        for field in fields.subtracting(known).sorted() { v.add("update_mask", "names no field of IncidentInput: \(field.prefix(100))") }
+        let fields = Self.mask(request.updateMask, of: "IncidentInput",
+                               known: ["title", "assignee_id", "type_id", "description", "link", "start_at", "end_at", "priority", "status", "lead_id"], into: &v)
         let input = request.incident ?? ActivitiesV1.IncidentInput()
         try v.check()
         let current = try await visibleIncident(request.id, caller, context)
@@ -147,14 +145,9 @@ extension ActivitiesHandler {
             let pattern = "%" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             query.require("title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'", [pattern, pattern])
         }
-        let fingerprint = PageCursor.fingerprint(of: request, caller: caller) { $0.pageToken = ""; $0.pageSize = 0 }
-        let cursor = PageCursor.decode(request.pageToken, query: fingerprint, into: &v)
+        let (fingerprint, cursor) = Self.pageStart(request, caller, into: &v)
         try v.check()
-        if filter.leadId > 0 && !caller.role.seesAllLeads {
-            _ = try await visibleLead(filter.leadId, context)
-        } else {
-            Self.restrictToOwnWork(caller, &query)
-        }
+        try await restrict(&query, leadID: filter.leadId, caller, context)
         let (incidents, attachments) = try await database.read { [query] db -> ((records: [IncidentRecord], next: PageCursor?, total: Int64), [Int64: [AttachmentRecord]]) in
             let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, record: IncidentStore.record)
             var attachments: [Int64: [AttachmentRecord]] = [:]

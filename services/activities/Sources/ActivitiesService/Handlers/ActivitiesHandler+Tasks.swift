@@ -51,10 +51,7 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         var v = Violations()
-        let fields = Set(request.updateMask)
-        let known: Set<String> = ["title", "description", "type_id", "assignee_id", "due_at", "lead_id"]
-        if fields.isEmpty { v.add("update_mask", "must name the fields to change: \(known.sorted().joined(separator: ", "))") }
-        for field in fields.subtracting(known).sorted() { v.add("update_mask", "names no field of TaskInput: \(field.prefix(100))") }
+        let fields = Self.mask(request.updateMask, of: "TaskInput", known: ["title", "description", "type_id", "assignee_id", "due_at", "lead_id"], into: &v)
         try v.check()
         let input = request.task ?? ActivitiesV1.TaskInput()
         let current = try await visibleTask(request.id, caller, context)
@@ -98,23 +95,11 @@ extension ActivitiesHandler {
     private func closeTask(_ request: ActivitiesV1.CloseRequest, as status: WorkStatus, _ context: ServerContext) async throws -> ActivitiesV1.Task {
         let caller = try context.caller()
         try Self.requireID(request.id)
-        var v = Violations()
-        WorkRules.outcome.check(request.outcome, field: "outcome", into: &v)
-        try v.check()
+        try Self.checkOutcome(request.outcome)
         _ = try await visibleTask(request.id, caller, context)
-        let now = clock.millis()
-        return try await database.mutate(context, caller: caller, now: now) { db in
-            guard var task = try TaskStore.task(db, id: request.id) else { throw DomainError.notFound("no task with id \(request.id)") }
-            try WorkRules.requireVersion(request.version, current: task.version, what: "task \(task.id)")
-            try WorkRules.requireOpen(task.status, what: "task \(task.id)")
-            task.status = status
-            task.closedAt = now
-            task.updatedAt = now
-            task.version += 1
-            try TaskStore.update(db, task)
+        return try await close(request, as: status, caller, context, load: TaskStore.task, save: TaskStore.update) { task, now in
             let wire = task.wire(now: now)
-            try Self.append(db, .updated, EntityReference(.task, task.id), actor: caller.userID, at: now, .task(wire))
-            return wire
+            return (wire, .task(wire), EntityReference(.task, task.id))
         }
     }
 
@@ -159,14 +144,9 @@ extension ActivitiesHandler {
             let linked = LinkStore.taskIDs(linkedTo: filter.incidentId)
             query.require(linked.sql, linked.arguments)
         }
-        let fingerprint = PageCursor.fingerprint(of: request, caller: caller) { $0.pageToken = ""; $0.pageSize = 0 }
-        let cursor = PageCursor.decode(request.pageToken, query: fingerprint, into: &v)
+        let (fingerprint, cursor) = Self.pageStart(request, caller, into: &v)
         try v.check()
-        if filter.leadId > 0 && !caller.role.seesAllLeads {
-            _ = try await visibleLead(filter.leadId, context)
-        } else {
-            Self.restrictToOwnWork(caller, &query)
-        }
+        try await restrict(&query, leadID: filter.leadId, caller, context)
         let now = clock.millis()
         let page = try await database.read { [query] db in
             try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, record: TaskStore.record)

@@ -54,6 +54,42 @@ struct ActivitiesHandler: ActivitiesV1.Activities.ServiceProtocol {
         try EventOutbox.append(db, event, type: type.protoValue, entityID: entity.id, actorID: actor, at: at)
     }
 
+    /// Completes or cancels an activity or a task whose request and visibility the caller of
+    /// this has checked, in one transaction with its event.
+    func close<Work: ClosableWork, Response: WireMessage>(
+        _ request: ActivitiesV1.CloseRequest, as status: WorkStatus, _ caller: Caller, _ context: ServerContext,
+        load: @escaping @Sendable (Database, Int64) throws -> Work?,
+        save: @escaping @Sendable (Database, Work) throws -> Void,
+        answer: @escaping @Sendable (Work, Int64) -> (Response, ActivitiesV1.ActivityEvent.Snapshot, EntityReference)
+    ) async throws -> Response {
+        let now = clock.millis()
+        return try await database.mutate(context, caller: caller, now: now) { db in
+            guard var work = try load(db, request.id) else { throw DomainError.notFound("no such work with id \(request.id)") }
+            try WorkRules.requireVersion(request.version, current: work.version, what: work.reference)
+            try work.close(status, outcome: request.outcome, at: now)
+            try save(db, work)
+            let (response, snapshot, entity) = answer(work, now)
+            try Self.append(db, .updated, entity, actor: caller.userID, at: now, snapshot)
+            return response
+        }
+    }
+
+    /// The fields an update names: at least one, each one of `known`.
+    static func mask(_ mask: [String], of message: String, known: Set<String>, into v: inout Violations) -> Set<String> {
+        let fields = Set(mask)
+        if fields.isEmpty { v.add("update_mask", "must name the fields to change: \(known.sorted().joined(separator: ", "))") }
+        if mask.count > 50 { v.add("update_mask", "names too many fields") }
+        for field in fields.subtracting(known).sorted().prefix(10) { v.add("update_mask", "names no field of \(message) that can change: \(field.prefix(100))") }
+        return fields.intersection(known)
+    }
+
+    /// What came of work, as a close request gives it.
+    static func checkOutcome(_ outcome: String) throws(DomainError) {
+        var v = Violations()
+        WorkRules.outcome.check(outcome, field: "outcome", into: &v)
+        try v.check()
+    }
+
     /// Refuses a request without an id.
     static func requireID(_ id: Int64, field: String = "id") throws(DomainError) {
         if id <= 0 { throw DomainError.invalid([Violation(field, "must be a positive id")]) }
@@ -82,6 +118,23 @@ struct ActivitiesHandler: ActivitiesV1.Activities.ServiceProtocol {
             query.require("assignee_id = ? OR created_by = ? OR assignee_unit_id = ?", [caller.userID, caller.userID, caller.unitID])
         } else {
             query.require("assignee_id = ? OR created_by = ?", [caller.userID, caller.userID])
+        }
+    }
+
+    /// Where a list request's page starts: its query's fingerprint (filter, order, caller) and
+    /// the cursor its token holds, or a violation of `page_token`.
+    static func pageStart<Request: PagedRequest>(_ request: Request, _ caller: Caller, into v: inout Violations) -> (fingerprint: String, cursor: PageCursor?) {
+        let fingerprint = PageCursor.fingerprint(of: request, caller: caller) { $0.pageToken = ""; $0.pageSize = 0 }
+        return (fingerprint, PageCursor.decode(request.pageToken, query: fingerprint, into: &v))
+    }
+
+    /// Narrows a list to what `caller` sees: all work of one lead they may see (crm-leads is
+    /// asked), or else the work they see by its owners.
+    func restrict(_ query: inout ListQuery, leadID: Int64, _ caller: Caller, _ context: ServerContext) async throws {
+        if leadID > 0 && !caller.role.seesAllLeads {
+            _ = try await visibleLead(leadID, context)
+        } else {
+            Self.restrictToOwnWork(caller, &query)
         }
     }
 
