@@ -176,6 +176,7 @@ let package = Package(
         .executableTarget(
             name: "crm-bench",
             dependencies: [
+                "ActivitiesService",
                 "LeadsDomain",
                 "LeadsService",
                 "CRMRPC",
@@ -189,6 +190,8 @@ let package = Package(
         .executableTarget(name: "crm-floor", path: "Sources/crm-floor"),
         // The floor for the leads benchmarks: SQLite alone, from C, storing leads in the service's schema.
         .executableTarget(name: "crm-sqlite-floor", path: "Sources/crm-sqlite-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // The floor for the schedule-activity benchmark: SQLite alone, from C, in crm-activities' schema.
+        .executableTarget(name: "crm-activities-floor", path: "Sources/crm-activities-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
         // A C client built only from protoc-c output and libprotobuf-c (the interop test drives it).
         .executableTarget(name: "crm-interop-c", dependencies: ["CRMProtoC"], path: "Sources/crm-interop-c"),
 

@@ -32,8 +32,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Write the tables into this Markdown file, replacing the previous ones.")
     var markdown: String?
 
-    @Option(help: "Which benchmarks to run: rpc, leads, or both (comma-separated).")
-    var only = "rpc,leads"
+    @Option(help: "Which benchmarks to run: rpc, leads, activities (comma-separated).")
+    var only = "rpc,leads,activities"
+
+    @Option(help: "Activities scheduled through ScheduleActivity for the creates/s row.")
+    var activityCreates = 20_000
 
     @Option(help: "Leads created through CreateLead for the creates/s rows.")
     var leadCreates = 20_000
@@ -49,6 +52,12 @@ struct Bench: AsyncParsableCommand {
             print(context)
             print(table)
             if let markdown { try write(section: "leads", title: "Leads", table: table, context: context, to: markdown) }
+        }
+        if suites.contains("activities") {
+            let (table, context) = try await ActivitiesBench(creates: activityCreates).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "activities", title: "Activities", table: table, context: context, to: markdown) }
         }
     }
 
