@@ -4,7 +4,7 @@ import CProtobufC
 import CRMProtoC
 extension LeadsV1 {
 
-    /// Which leads a list shows, as in the seeds' list views.
+    /// Which leads a list shows: the lead table's saved views.
     public enum LeadView: Sendable, Hashable, CaseIterable {
         /// Every lead the caller may see.
         case unspecified

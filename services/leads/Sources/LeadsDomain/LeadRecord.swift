@@ -137,17 +137,35 @@ public struct LeadRecord: Sendable, Hashable {
 
 /// Who may see and change which leads (docs/ARCHITECTURE.md, security).
 public enum LeadAccess {
-    /// An agent sees their own leads and the unaccepted leads of their unit; a unit manager their
-    /// unit's; sales managers, admins and services all. A lead one may not see is NOT_FOUND.
-    public static func canSee(_ caller: Caller, _ lead: LeadRecord) -> Bool {
+    /// An agent sees their own leads and the unaccepted leads of their unit; a unit manager the
+    /// leads of their unit: assigned to it, or owned by or assigned to one of its members
+    /// (`unitMembers`, the users of the caller's unit); sales managers, admins and services all.
+    /// A lead one may not see is NOT_FOUND.
+    public static func canSee(_ caller: Caller, _ lead: LeadRecord, unitMembers: Set<Int64> = []) -> Bool {
         if caller.role.seesAllLeads { return true }
         if lead.ownerID == caller.userID || lead.assignedUserID == caller.userID || lead.teamUserIDs.contains(caller.userID) { return true }
-        guard caller.unitID != 0, lead.assignedUnitID == caller.unitID else { return false }
-        return caller.role == .unitManager || lead.assignedUserID == 0
+        guard caller.unitID != 0 else { return false }
+        if caller.role == .unitManager {
+            return lead.assignedUnitID == caller.unitID || unitMembers.contains(lead.ownerID) || unitMembers.contains(lead.assignedUserID)
+        }
+        return lead.assignedUnitID == caller.unitID && lead.assignedUserID == 0
     }
 
-    public static func requireVisible(_ caller: Caller, _ lead: LeadRecord?, id: Int64) throws(DomainError) -> LeadRecord {
-        guard let lead, LeadAccess.canSee(caller, lead) else { throw DomainError.notFound("no lead with id \(id)") }
+    public static func requireVisible(_ caller: Caller, _ lead: LeadRecord?, id: Int64, unitMembers: Set<Int64> = []) throws(DomainError) -> LeadRecord {
+        guard let lead, LeadAccess.canSee(caller, lead, unitMembers: unitMembers) else { throw DomainError.notFound("no lead with id \(id)") }
         return lead
+    }
+
+    /// The unit view is the caller's unit's leads: without a unit there is none to show (and
+    /// showing every unassigned lead instead would be a wrong answer).
+    public static func check(_ view: LeadQuery.View, for caller: Caller, into v: inout Violations) {
+        if view == .unit && caller.unitID == 0 {
+            v.add("filter.view", "the unit view needs a unit, and you belong to none: ask an admin to put you in one, or use another view")
+        }
+    }
+
+    /// Whether deciding what `caller` sees needs the members of their unit.
+    public static func needsUnitMembers(_ caller: Caller) -> Bool {
+        caller.role == .unitManager && caller.unitID != 0
     }
 }

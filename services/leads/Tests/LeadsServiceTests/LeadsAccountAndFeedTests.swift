@@ -143,3 +143,37 @@ struct LeadsMigrationV11Tests {
         #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") } == 0)
     }
 }
+
+@Suite("a unit manager and the unit view", .timeLimit(.minutes(1)))
+struct LeadsUnitViewTests {
+    @Test("a unit manager sees the leads owned by or assigned to her unit's members; --unit without a unit is an error")
+    func unitManager() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let unit = try await service.directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "Madrid", kind: .team, active: true)), options: admin)
+        let (_, manager) = try await service.user("marta", role: .unitManager, unit: unit.id, admin: admin)
+        let (_, first) = try await service.user("ana", role: .agent, unit: unit.id, admin: admin)
+        let (_, second) = try await service.user("bea", role: .agent, unit: unit.id, admin: admin)
+        let (_, outsider) = try await service.user("olga", role: .agent, admin: admin)
+        let leads = service.leadsClient
+        let a = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Lead of Ana", country: "ES")), options: first)
+        let b = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Lead of Bea", country: "ES")), options: second)
+        let o = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Lead of Olga", country: "ES")), options: outsider)
+
+        let view = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(view: .unit)), options: manager)
+        #expect(Set(view.leads.map(\.id)) == [a.id, b.id] && view.totalCount == 2)
+        let visible = try await leads.listLeads(LeadsV1.ListLeadsRequest(), options: manager)
+        #expect(Set(visible.leads.map(\.id)) == [a.id, b.id])
+        #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: a.id), options: manager).fullName == "Lead of Ana")
+        let hidden = await #expect(throws: RPCError.self) { try await leads.getLead(LeadsV1.GetLeadRequest(id: o.id), options: manager) }
+        #expect(hidden?.code == .notFound)
+        // An agent of the unit still sees only her own and the unit's unaccepted leads.
+        #expect(try await leads.listLeads(LeadsV1.ListLeadsRequest(), options: first).leads.map(\.id) == [a.id])
+
+        let noUnit = await #expect(throws: RPCError.self) {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(view: .unit)), options: admin)
+        }
+        #expect(noUnit?.code == .invalidArgument && noUnit?.violations.first?.field == "filter.view")
+        await service.stop()
+    }
+}

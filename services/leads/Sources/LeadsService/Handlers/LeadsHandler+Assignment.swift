@@ -22,6 +22,7 @@ extension LeadsHandler {
         let configuration = try await env.configuration()
         let query = request.ids.isEmpty
             ? LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: [], now: now, configuration: configuration, into: &v) : nil
+        if let query { LeadAccess.check(query.view, for: caller, into: &v) }
         if request.ids.isEmpty && request.filter == nil { v.add("ids", "give lead ids, or a filter") }
         try v.check()
         let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignLeadsResponse in
@@ -39,7 +40,7 @@ extension LeadsHandler {
             var failures: [RpcV1.ItemFailure] = []
             for id in ids.uniqued() {
                 do {
-                    let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                    let lead = try LeadStore.visibleLead(db, id: id, caller: caller)
                     // A user alone keeps the user's unit; a unit alone leaves the lead for the unit to accept.
                     let toUnit = unit?.id ?? user?.unitID ?? 0
                     try AssignmentPolicy.check(

@@ -13,7 +13,7 @@ extension LeadsHandler {
         if request.id <= 0 { throw DomainError.invalid([Violation("id", "must be a lead's id")]) }
         let now = env.clock.millis()
         let details = try await env.mutate(context, caller: caller) { db -> LeadsV1.ConversionDetails in
-            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            let current = try LeadStore.visibleLead(db, id: request.id, caller: caller)
             var lead = current
             try convert(db, &lead, createOpportunity: request.createOpportunity, accountName: request.accountName, actor: caller.userID, now: now)
             let saved = try save(db, old: current, new: lead, actor: caller.userID, now: now, action: "converted")
@@ -26,7 +26,7 @@ extension LeadsHandler {
         let caller = try context.caller()
         if request.leadId <= 0 { throw DomainError.invalid([Violation("lead_id", "must be a lead's id")]) }
         return try await env.database.read { db in
-            let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+            let lead = try LeadStore.visibleLead(db, id: request.leadId, caller: caller)
             guard !lead.conversion.isEmpty else { throw DomainError.notFound("lead \(lead.id) has not been converted") }
             return try conversionDetails(db, lead)
         }

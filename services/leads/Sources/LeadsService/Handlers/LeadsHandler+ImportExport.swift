@@ -161,17 +161,20 @@ extension LeadsHandler {
         let names = try await env.database.read { db in try DirectoryStore.names(db) }
         var v = Violations()
         let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: configuration, into: &v)
+        LeadAccess.check(query.view, for: caller, into: &v)
         if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
         let export = LeadExport(columns: request.columns, configuration: configuration, logins: names.logins, units: names.units, into: &v)
         try v.check()
         // The ids first, in order; then the leads a batch at a time, so no read transaction
         // stays open while the client is slow to take the chunks.
-        let ids = try await env.database.read { db in try LeadQueryStore.ids(db, query, caller: caller, now: now) }
+        let (ids, members) = try await env.database.read { db in
+            (try LeadQueryStore.ids(db, query, caller: caller, now: now), try DirectoryStore.unitMembers(db, of: caller))
+        }
         var text = CSV.record(export.header)
         var rows: Int32 = 0
         for start in stride(from: 0, to: max(ids.count, 1), by: 500) {
             let batch = Array(ids[start..<min(start + 500, ids.count)])
-            for lead in try await env.database.read({ db in try LeadQueryStore.leads(db, ids: batch) }) where LeadAccess.canSee(caller, lead) {
+            for lead in try await env.database.read({ db in try LeadQueryStore.leads(db, ids: batch) }) where LeadAccess.canSee(caller, lead, unitMembers: members) {
                 text += CSV.record(export.row(lead, now: now))
                 rows += 1
             }

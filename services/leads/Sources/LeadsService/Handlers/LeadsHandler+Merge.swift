@@ -18,8 +18,8 @@ extension LeadsHandler {
         try v.check()
         let now = env.clock.millis()
         let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-            let keep = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.keepId), id: request.keepId)
-            let other = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.mergeId), id: request.mergeId)
+            let keep = try LeadStore.visibleLead(db, id: request.keepId, caller: caller)
+            let other = try LeadStore.visibleLead(db, id: request.mergeId, caller: caller)
             try keep.requireVersion(request.keepVersion)
             try other.requireVersion(request.mergeVersion)
             let (kept, merged) = try LeadMerge(configuration: try env.database.configuration.load(db), now: now).merge(keep: keep, into: other, caller: caller)

@@ -88,7 +88,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let caller = try context.caller()
         let now = env.clock.millis()
         let lead = try await env.database.read { db in
-            try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            try LeadStore.visibleLead(db, id: request.id, caller: caller)
         }
         // Opening a lead marks it read for its assignee; anyone else only reads, and does not
         // wait behind the writes.
@@ -107,7 +107,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         try v.check()
         let now = env.clock.millis()
         let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            let current = try LeadStore.visibleLead(db, id: request.id, caller: caller)
             try current.requireVersion(request.version)
             guard !current.state.isFinal else { throw DomainError.failedPrecondition("a \(current.state.rawValue) lead cannot be edited") }
             let configuration = try env.database.configuration.load(db)
@@ -133,6 +133,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         var v = Violations()
         let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
         let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: try await env.configuration(), into: &v)
+        LeadAccess.check(query.view, for: caller, into: &v)
         if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
         try v.check()
         return try await env.database.read { db in
@@ -161,7 +162,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
             // The request and the lead's own rules first, on what is committed now: a call
             // that can never succeed must not be told to retry because crm-activities is down.
             try await env.database.read { db in
-                var lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+                var lead = try LeadStore.visibleLead(db, id: id, caller: caller)
                 try lead.requireVersion(version)
                 try rule(&lead, LeadLifecycle(configuration: try env.database.configuration.load(db), now: now), caller)
             }
@@ -170,7 +171,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
             if !open.isEmpty { throw OpenWorkCheck.refusal(leadID: id, open: open) }
         }
         let lead = try await env.mutate(context, caller: caller) { db -> LeadsV1.Lead in
-            let current = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: id), id: id)
+            let current = try LeadStore.visibleLead(db, id: id, caller: caller)
             try current.requireVersion(version)
             var lead = current
             let configuration = try env.database.configuration.load(db)
@@ -203,7 +204,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let caller = try context.caller()
         let now = env.clock.millis()
         let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
-            let lead = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            let lead = try LeadStore.visibleLead(db, id: request.id, caller: caller)
             try lead.requireVersion(request.version)
             try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
             try LeadStore.delete(db, lead)
@@ -225,7 +226,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         try v.check()
         let now = env.clock.millis()
         return try await env.mutate(context, caller: caller) { db -> LeadsV1.Note in
-            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.leadId), id: request.leadId)
+            _ = try LeadStore.visibleLead(db, id: request.leadId, caller: caller)
             let author = try DirectoryStore.user(db, id: caller.userID)?.name ?? "user \(caller.userID)"
             let id = try LeadStore.addNote(db, leadID: request.leadId, authorID: caller.userID, authorName: author, text: text, at: now)
             return LeadsV1.Note(id: id, leadId: request.leadId, authorId: caller.userID, authorName: author, text: text, createdAt: now)
@@ -252,7 +253,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
         try v.check()
         let items = try await env.database.read { db in
-            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: leadID), id: leadID)
+            _ = try LeadStore.visibleLead(db, id: leadID, caller: caller)
             return try read(db, offset, limit)
         }
         return (items, Paging.nextToken(offset: offset, limit: limit, count: items.count))
@@ -291,8 +292,9 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         try v.check()
         return try await env.database.read { db in
             var matches: [LeadsV1.DuplicateMatch] = []
+            let members = try DirectoryStore.unitMembers(db, of: caller)
             for match in try LeadStore.duplicates(db, emails: emails, phones: phones, excluding: request.excludeId) {
-                guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead) else { continue }
+                guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead, unitMembers: members) else { continue }
                 matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.kind, value: match.value))
             }
             return LeadsV1.FindDuplicatesResponse(matches: matches)
@@ -303,7 +305,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let caller = try context.caller()
         let now = env.clock.millis()
         return try await env.database.write { db in
-            _ = try LeadAccess.requireVisible(caller, try LeadStore.lead(db, id: request.id), id: request.id)
+            _ = try LeadStore.visibleLead(db, id: request.id, caller: caller)
             if request.read {
                 try LeadStore.markRead(db, leadID: request.id, userID: caller.userID, at: now)
             } else {

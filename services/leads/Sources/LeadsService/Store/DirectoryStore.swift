@@ -15,6 +15,12 @@ enum DirectoryStore {
         return (UserRecord(row: row), row["password_hash"])
     }
 
+    /// The users of `caller`'s unit, when what they see depends on it (a unit manager); else none.
+    static func unitMembers(_ db: Database, of caller: Caller) throws -> Set<Int64> {
+        guard LeadAccess.needsUnitMembers(caller) else { return [] }
+        return Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM user WHERE unit_id = ?"), arguments: [caller.unitID]))
+    }
+
     static func passwordHash(_ db: Database, userID: Int64) throws -> String? {
         try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE id = ?", arguments: [userID])
     }

@@ -59,15 +59,23 @@ enum LeadQueryStore {
             var visible = "(owner_id = ? OR assigned_user_id = ? OR EXISTS (SELECT 1 FROM json_each(lead.team_user_ids) WHERE value = ?)"
             var values: [any DatabaseValueConvertible] = [caller.userID, caller.userID, caller.userID]
             if caller.unitID != 0 {
-                visible += caller.role == .unitManager ? " OR assigned_unit_id = ?" : " OR (assigned_unit_id = ? AND assigned_user_id = 0)"
-                values.append(caller.unitID)
+                if caller.role == .unitManager {
+                    visible += " OR assigned_unit_id = ? OR owner_id IN (SELECT id FROM user WHERE unit_id = ?) OR assigned_user_id IN (SELECT id FROM user WHERE unit_id = ?)"
+                    values += [caller.unitID, caller.unitID, caller.unitID]
+                } else {
+                    visible += " OR (assigned_unit_id = ? AND assigned_user_id = 0)"
+                    values.append(caller.unitID)
+                }
             }
             add(visible + ")", values)
         }
         switch query.view {
         case .visible, .all: break
         case .mine: add("(owner_id = ? OR assigned_user_id = ?)", [caller.userID, caller.userID])
-        case .unit: add("assigned_unit_id = ?", [caller.unitID])
+        case .unit:
+            // The unit's leads: assigned to it, or owned by or assigned to one of its members.
+            add("(assigned_unit_id = ? OR owner_id IN (SELECT id FROM user WHERE unit_id = ?) OR assigned_user_id IN (SELECT id FROM user WHERE unit_id = ?))",
+                [caller.unitID, caller.unitID, caller.unitID])
         case .unread:
             add("assigned_user_id = ? AND COALESCE((SELECT read_at FROM lead_read WHERE lead_id = lead.id AND user_id = ?), -1) < MAX(accepted_at, last_reassigned_at, created_at)",
                 [caller.userID, caller.userID])

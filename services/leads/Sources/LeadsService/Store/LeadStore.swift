@@ -63,6 +63,11 @@ enum LeadStore {
 
     // MARK: leads
 
+    /// The lead `id` when `caller` may see it; NOT_FOUND otherwise.
+    static func visibleLead(_ db: Database, id: Int64, caller: Caller) throws -> LeadRecord {
+        try LeadAccess.requireVisible(caller, try lead(db, id: id), id: id, unitMembers: try DirectoryStore.unitMembers(db, of: caller))
+    }
+
     static func lead(_ db: Database, id: Int64) throws -> LeadRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(LeadColumns.selection) FROM lead WHERE id = ?"), arguments: [id]).map(LeadRecord.init(row:))
     }

@@ -80,7 +80,7 @@ typedef struct Crm__Leads__V1__WatchEventsRequest Crm__Leads__V1__WatchEventsReq
 /* --- enums --- */
 
 /*
- * Which leads a list shows, as in the seeds' list views.
+ * Which leads a list shows: the lead table's saved views.
  */
 typedef enum _Crm__Leads__V1__LeadView {
   /*
