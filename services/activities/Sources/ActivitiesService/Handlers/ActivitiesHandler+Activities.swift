@@ -164,23 +164,21 @@ extension ActivitiesHandler {
     func getOpenWork(request: ActivitiesV1.GetOpenWorkRequest, context: ServerContext) async throws -> ActivitiesV1.GetOpenWorkResponse {
         let caller = try context.caller()
         try Self.requireID(request.leadId, field: "lead_id")
-        // On the path of every win, loss and cancellation: one indexed read per table, and
-        // crm-leads is asked only for callers who do not see every lead.
-        let (activities, tasks) = try await database.read { db in
-            (try ActivityStore.open(db, leadID: request.leadId), try TaskStore.open(db, leadID: request.leadId))
-        }
+        // On the path of every win, loss and cancellation: the open items' ids, subjects and
+        // times from the (lead_id, status) indexes, and crm-leads is asked only for callers who
+        // do not see every lead.
+        let open = try await database.read { db in try OpenWorkStore.open(db, leadID: request.leadId) }
         if !caller.role.seesAllLeads { _ = try await visibleLead(request.leadId, context) }
-        let descriptions = activities.map { "activity \($0.id) (\($0.subject), ends \(Self.format($0.endAt)))" }
-            + tasks.map { "task \($0.id) (\($0.title)\($0.dueAt == 0 ? "" : ", due \(Self.format($0.dueAt))"))" }
-        return ActivitiesV1.GetOpenWorkResponse(openActivityIds: activities.map(\.id), openTaskIds: tasks.map(\.id), descriptions: descriptions)
+        var descriptions = open.prefix(Self.describedOpenWork).map { item in
+            item.isTask
+                ? "task \(item.id) (\(item.title)\(item.at == 0 ? "" : ", due \(Timestamp.format(item.at))"))"
+                : "activity \(item.id) (\(item.title), ends \(Timestamp.format(item.at)))"
+        }
+        if open.count > Self.describedOpenWork { descriptions.append("and \(open.count - Self.describedOpenWork) more") }
+        return ActivitiesV1.GetOpenWorkResponse(
+            openActivityIds: open.filter { !$0.isTask }.map(\.id), openTaskIds: open.filter(\.isTask).map(\.id), descriptions: descriptions)
     }
 
-    /// An instant as people read it in a message that may be shown anywhere: UTC, to the minute.
-    static func format(_ millis: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    }
+    /// How many open items a refusal names one by one.
+    static let describedOpenWork = 10
 }

@@ -58,9 +58,4 @@ enum ActivityStore {
         try db.execute(sql: "DELETE FROM activity WHERE id = ?", arguments: [id])
         try LinkStore.deleteAll(db, of: EntityReference(.activity, id))
     }
-
-    /// The open activities of a lead, soonest first.
-    static func open(_ db: Database, leadID: Int64) throws -> [ActivityRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM activity WHERE lead_id = ? AND status = 'open' ORDER BY start_at, id"), arguments: [leadID]).map(record)
-    }
 }

@@ -53,9 +53,4 @@ enum TaskStore {
         try db.execute(sql: "DELETE FROM task WHERE id = ?", arguments: [id])
         try LinkStore.deleteAll(db, of: EntityReference(.task, id))
     }
-
-    /// The open tasks of a lead, soonest due first (no due date last).
-    static func open(_ db: Database, leadID: Int64) throws -> [TaskRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM task WHERE lead_id = ? AND status = 'open' ORDER BY due_at = 0, due_at, id"), arguments: [leadID]).map(record)
-    }
 }

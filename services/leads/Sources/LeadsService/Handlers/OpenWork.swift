@@ -46,7 +46,8 @@ public struct OpenWorkCheck: Sendable {
             }
             let count = open.openActivityIds.count + open.openTaskIds.count
             // An older crm-activities sends ids without descriptions.
-            return open.descriptions.count == count ? open.descriptions
+            guard count > 0 else { return [] }
+            return !open.descriptions.isEmpty ? open.descriptions
                 : open.openActivityIds.map { "activity \($0)" } + open.openTaskIds.map { "task \($0)" }
         })
     }
