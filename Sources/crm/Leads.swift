@@ -180,16 +180,22 @@ struct LeadFieldOptions: ParsableArguments {
         }
     }
 
-    /// "1200.50 EUR" as minor units and a currency.
+    /// "1200.50 EUR" (or "1200,50 EUR") as minor units and a currency. Anything else is refused:
+    /// never a guess ("1.200,50" could be either).
     static func money(_ text: String) throws -> RpcV1.Money {
+        let refusal = CLIFailure(.usage, "--amount must be an amount with at most two decimals and an ISO currency, such as \"1200.50 EUR\" or \"1200,50 EUR\", without thousands separators (got \"\(text)\")")
         let parts = text.split(separator: " ")
-        guard parts.count == 2, let value = Decimal(string: String(parts[0]), locale: Locale(identifier: "en_US_POSIX")), parts[1].count == 3 else {
-            throw CLIFailure(.usage, "--amount must be an amount and a currency, such as \"1200.50 EUR\" (got \"\(text)\")")
-        }
-        var minor = value * 100
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &minor, 0, .plain)
-        return RpcV1.Money(amountMinor: NSDecimalNumber(decimal: rounded).int64Value, currency: parts[1].uppercased())
+        guard parts.count == 2, parts[1].count == 3, parts[1].allSatisfy({ $0.isASCII && $0.isLetter }) else { throw refusal }
+        let number = parts[0]
+        let separators = number.filter { $0 == "." || $0 == "," }
+        guard separators.count <= 1 else { throw refusal }
+        let pieces = number.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "," })
+        let whole = pieces[0], fraction = pieces.count > 1 ? pieces[1] : ""
+        let digits: (Substring) -> Bool = { $0.allSatisfy { ("0"..."9").contains($0) } }
+        guard !whole.isEmpty, whole.count <= 15, digits(whole), fraction.count <= 2, digits(fraction), pieces.count == 1 || !fraction.isEmpty,
+              let units = Int64(whole) else { throw refusal }
+        let cents = Int64(fraction.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0
+        return RpcV1.Money(amountMinor: units * 100 + cents, currency: parts[1].uppercased())
     }
 }
 

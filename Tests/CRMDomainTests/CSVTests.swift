@@ -87,3 +87,13 @@ struct CSVChunkTests {
         #expect(CSV.chunks([], maxBytes: 100).chunks.isEmpty)
     }
 }
+
+@Suite("country codes")
+struct CountryCodeTests {
+    @Test("the 249 assigned ISO 3166-1 alpha-2 codes, and not user-assigned or made-up ones")
+    func assigned() {
+        #expect(CountryCode.assigned.count == 249)
+        #expect(CountryCode.isAssigned("ES") && CountryCode.isAssigned("GB") && CountryCode.isAssigned("SS"))
+        #expect(!CountryCode.isAssigned("XX") && !CountryCode.isAssigned("UK") && !CountryCode.isAssigned("EU") && !CountryCode.isAssigned("es"))
+    }
+}

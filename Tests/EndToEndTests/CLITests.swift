@@ -91,6 +91,11 @@ struct CLITests {
         #expect(missing.status == 2 && missing.err.contains("not found"))
         let bad = try await crm.run("leads", "add", "", "--email", "nope")
         #expect(bad.status == 64 && bad.err.contains("lead.full_name") && bad.err.contains("lead.emails[0]"))
+        // Amounts are parsed or refused, never cut at a comma.
+        let comma = try await crm.run("leads", "add", "Carla Ruiz", "--amount", "1200,50 EUR", "--json")
+        #expect(comma.status == 0 && comma.out.contains("\"amount_minor\": 120050,"), "\(comma.out)\(comma.err)")
+        let ambiguous = try await crm.run("leads", "add", "Dan Gil", "--amount", "1.200,50 EUR")
+        #expect(ambiguous.status == 64 && ambiguous.err.contains("--amount"), "\(ambiguous.err)")
         let usage = try await crm.run("leads", "list", "--mine", "--all")
         #expect(usage.status == 64)
         // crm-leads serves; crm-activities is built but not running here, and status says so.

@@ -14,6 +14,23 @@ public struct LeadLifecycle: Sendable {
         self.now = now
     }
 
+    /// Fills what a new lead takes from its type and the active definition. A status given for
+    /// a new lead must be a pending one of its type (else a violation of `lead.status_id`, never
+    /// silently the initial one); none gives the type's initial status.
+    public func prepareNew(_ lead: inout LeadRecord, caller: Caller, into v: inout Violations) {
+        let requested = lead.statusID
+        prepareNew(&lead, caller: caller)
+        guard requested != 0, let type = configuration.type(lead.typeID) else { return }
+        let pending = type.statusIDs.filter { configuration.status($0)?.state == .pending && configuration.status($0)?.active == true }
+        if pending.contains(requested) {
+            lead.statusID = requested
+        } else {
+            let names = pending.compactMap { configuration.status($0).map { "\($0.name) (\($0.id))" } }.joined(separator: ", ")
+            let given = configuration.status(requested).map { "\($0.name), \($0.state.rawValue)" } ?? "no such status"
+            v.add("lead.status_id", "a new lead starts in a pending status of its type (\(names)); \(requested) is \(given)")
+        }
+    }
+
     /// Fills what a new lead takes from its type and the active definition.
     public func prepareNew(_ lead: inout LeadRecord, caller: Caller) {
         let definition = configuration.activeDefinition

@@ -22,8 +22,8 @@ public struct LeadRules: Sendable {
         }
 
         lead.country = lead.country.trimmingSpaces.uppercased()
-        if !lead.country.isEmpty && !(lead.country.count == 2 && lead.country.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }) {
-            v.add("\(p).country", "must be an ISO 3166-1 alpha-2 code such as ES")
+        if !lead.country.isEmpty && !CountryCode.isAssigned(lead.country) {
+            v.add("\(p).country", "must be an ISO 3166-1 alpha-2 country code such as ES (\(lead.country.prefix(10)) is none)")
         }
         lead.locale = lead.locale.trimmingSpaces
         if !lead.locale.isEmpty && !Self.isLocale(lead.locale) { v.add("\(p).locale", "must be a language tag such as es-ES") }

@@ -177,3 +177,33 @@ struct LeadsUnitViewTests {
         await service.stop()
     }
 }
+
+@Suite("input is parsed or refused, never guessed", .timeLimit(.minutes(1)))
+struct LeadsNoGuessingTests {
+    @Test("a new lead's status must be a pending one of its type; a country must be an assigned code, in a lead and in a filter")
+    func refusals() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        for status: Int64 in [6, 99] {
+            let refused = await #expect(throws: RPCError.self) {
+                try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Ana", country: "ES", statusId: status)), options: admin)
+            }
+            #expect(refused?.violations.map(\.field) == ["lead.status_id"], "\(status): \(String(describing: refused))")
+        }
+        let config = try await LeadsV1.LeadConfig.Client(service.client).getConfiguration(LeadsV1.GetConfigurationRequest(), options: admin)
+        let pending = try #require(config.statuses.first { $0.state == .pending })
+        let created = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Ana", country: "ES", statusId: pending.id)), options: admin)
+        #expect(created.statusId == pending.id)
+        let country = await #expect(throws: RPCError.self) {
+            try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Bea", country: "XX")), options: admin)
+        }
+        #expect(country?.violations.map(\.field) == ["lead.country"])
+        let filter = await #expect(throws: RPCError.self) {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(countries: ["ES", "xx"], statusIds: [999])), options: admin)
+        }
+        #expect(filter?.violations.map(\.field) == ["filter.countries[1]", "filter.status_ids[0]"], "\(String(describing: filter))")
+        #expect(try await leads.listLeads(LeadsV1.ListLeadsRequest(), options: admin).totalCount == 1)
+        await service.stop()
+    }
+}

@@ -202,6 +202,13 @@ extension LeadQuery {
         ]
         for (values, name) in idLists where values.count > 1000 { v.add("filter.\(name)", "must have at most 1,000 values") }
         countries = f.countries.map { $0.uppercased() }
+        for (i, code) in countries.enumerated().prefix(100) where !CountryCode.isAssigned(code) {
+            v.add("filter.countries[\(i)]", "must be an ISO 3166-1 alpha-2 country code such as ES (\(code.prefix(10)) is none, so it could match no lead)")
+        }
+        let known = Set(configuration.statuses.map(\.id))
+        for (i, id) in f.statusIds.enumerated().prefix(1000) where !known.contains(id) {
+            v.add("filter.status_ids[\(i)]", "names no status (\(id))")
+        }
         regions = f.regions
         provinces = f.provinces
         postalCodes = f.postalCodes

@@ -73,12 +73,13 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
     /// encoded for the writer.
     static func newLead(_ input: LeadsV1.LeadInput, caller: Caller, configuration: LeadConfiguration, now: Int64) throws -> NewLead {
         var v = Violations()
-        var (lead, _, ownerID) = LeadRecord().applying(input, mask: [], into: &v)
+        var (lead, statusID, ownerID) = LeadRecord().applying(input, mask: [], into: &v)
         lead.ownerID = ownerID ?? 0
+        lead.statusID = statusID ?? 0  // checked against the type's pending statuses by prepareNew
         if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
             v.add("lead.owner_id", "an agent creates leads for themselves: leave it 0")
         }
-        LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
+        LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller, into: &v)
         LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
         try v.check()
         return try NewLead(lead, actor: caller.userID, at: now)
