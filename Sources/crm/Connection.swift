@@ -90,6 +90,13 @@ struct ConnectionOptions: ParsableArguments {
             let value = try await body(client)
             await client.close()
             return value
+        } catch let error as RPCError where error.code == .unavailable && error.message.hasPrefix("cannot connect to ") {
+            await client.close()
+            // Which service, and what to do about it; the socket's own error helps nobody here.
+            throw CLIFailure(.unavailable, """
+                \(service.executable) is not answering at \(endpoint): is `crm up` running? \
+                (Or give its address with --\(service.rawValue) or \(service.environmentKey).)
+                """)
         } catch {
             await client.close()
             throw error

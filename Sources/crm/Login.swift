@@ -17,8 +17,13 @@ struct Login: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let password = try readPassword("Password for \(login): ")
-            let response = try await connection.withLeads { rpc in
-                try await LeadsV1.Auth.Client(rpc).login(LeadsV1.LoginRequest(login: login, password: password), options: CallOptions(timeout: .seconds(30)))
+            let response: LeadsV1.LoginResponse
+            do {
+                response = try await connection.withLeads { rpc in
+                    try await LeadsV1.Auth.Client(rpc).login(LeadsV1.LoginRequest(login: login, password: password), options: CallOptions(timeout: .seconds(30)))
+                }
+            } catch let error as RPCError where error.code == .unauthenticated {
+                throw CLIFailure(.notAllowed, "wrong login or password for \(login)")
             }
             try Session(login: login, token: response.token, expiresAt: response.expiresAt).save()
             print("Logged in as \(response.user?.name ?? login) (\(response.user?.role.cliName ?? "")).")

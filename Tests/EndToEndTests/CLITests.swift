@@ -58,7 +58,7 @@ struct CLITests {
         let anonymous = try await crm.run("leads", "list")
         #expect(anonymous.status == 3 && anonymous.err.contains("crm login"))
         let wrong = try await crm.run("login", "admin", input: "not-the-password\n")
-        #expect(wrong.status == 3)
+        #expect(wrong.status == 3 && wrong.err.contains("wrong login or password") && !wrong.err.contains("crm login"), "\(wrong.err)")
         let login = try await crm.run("login", "admin", input: "first-admin-pass\n")
         #expect(login.status == 0 && login.out.contains("Logged in"), "\(login.err)")
         let session = folder.appendingPathComponent("config/crm/session.json").path
@@ -98,6 +98,9 @@ struct CLITests {
         #expect(ambiguous.status == 64 && ambiguous.err.contains("--amount"), "\(ambiguous.err)")
         let usage = try await crm.run("leads", "list", "--mine", "--all")
         #expect(usage.status == 64)
+        // A service that is not running is named, with what to do, without the socket's error.
+        let notRunning = try await crm.run("activities", "list")
+        #expect(notRunning.status == 4 && notRunning.err.contains("crm-activities is not answering at \(nothing): is `crm up` running?") && !notRunning.err.contains("errno"), "\(notRunning.err)")
         // crm-leads serves; crm-activities is built but not running here, and status says so.
         let status = try await crm.run("status")
         #expect(status.out.contains("serving") && status.status == 4 && status.err.contains("crm-activities"), "\(status.out)\(status.err)")
