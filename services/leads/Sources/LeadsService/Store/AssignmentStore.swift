@@ -5,29 +5,6 @@ import GRDB
 
 /// Assignments and assignment rules in SQL.
 enum AssignmentStore {
-    static func createTables(_ db: Database) throws {
-        try db.create(table: "assignment") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("lead_id", .integer).notNull().indexed()
-            for name in ["from_unit_id", "from_user_id", "to_unit_id", "to_user_id", "assigned_by", "rule_id", "assigned_at"] {
-                t.column(name, .integer).notNull()
-            }
-            t.column("note", .text).notNull()
-        }
-        try db.create(table: "assignment_rule") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("position", .integer).notNull()
-            t.column("condition", .text).notNull()
-            t.column("unit_id", .integer).notNull()
-            t.column("user_id", .integer).notNull()
-            t.column("round_robin", .boolean).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-            t.column("last_user_id", .integer).notNull()  // round-robin cursor
-        }
-    }
-
     static func record(_ db: Database, _ a: AssignmentRecord) throws {
         try db.execute(
             sql: """

@@ -4,70 +4,6 @@ import GRDB
 
 /// The lead configuration in SQL. Lists of ids are JSON arrays: they are read and written whole.
 enum ConfigStore {
-    static func createTables(_ db: Database) throws {
-        try db.create(table: "lead_status") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("state", .text).notNull()
-            t.column("description", .text).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-        }
-        try db.create(table: "lead_type") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("description", .text).notNull()
-            t.column("status_ids", .text).notNull()
-            t.column("initial_status_id", .integer).notNull()
-            t.column("transitions", .text).notNull()
-            t.column("category_ids", .text).notNull()
-            t.column("default_priority", .integer).notNull()
-            t.column("default_importance", .integer).notNull()
-            t.column("estimated_completion_ms", .integer).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-        }
-        try db.create(table: "catalog_item") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("kind", .text).notNull()
-            t.column("name", .text).notNull()
-            t.column("description", .text).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-        }
-        try db.create(table: "level_label") { t in
-            t.column("scale", .text).notNull()
-            t.column("level", .integer).notNull()
-            t.column("label", .text).notNull()
-            t.column("supported", .boolean).notNull()
-            t.primaryKey(["scale", "level"])
-        }
-        try db.create(table: "lead_definition") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("allowed_type_ids", .text).notNull()
-            t.column("default_type_id", .integer).notNull()
-            t.column("convert_on_win", .boolean).notNull()
-            t.column("create_opportunity_on_win", .boolean).notNull()
-            t.column("default_priority", .integer).notNull()
-            t.column("default_importance", .integer).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-        }
-        try db.create(table: "custom_field") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("key", .text).notNull().unique()
-            t.column("label", .text).notNull()
-            t.column("type", .text).notNull()
-            t.column("choices", .text).notNull()
-            t.column("required", .boolean).notNull()
-            t.column("lead_type_ids", .text).notNull()
-            t.column("pattern", .text).notNull()
-            t.column("active", .boolean).notNull()
-            t.column("version", .integer).notNull()
-        }
-    }
-
     static func load(_ db: Database) throws -> LeadConfiguration {
         var c = LeadConfiguration()
         c.statuses = try Row.fetchAll(db, sql: "SELECT * FROM lead_status ORDER BY id").map {
@@ -152,16 +88,6 @@ enum ConfigStore {
     static func activate(_ db: Database, definitionID: Int64) throws {
         try db.execute(sql: "UPDATE lead_definition SET active = 0, version = version + 1 WHERE active AND id != ?", arguments: [definitionID])
         try db.execute(sql: "UPDATE lead_definition SET active = 1, version = version + 1 WHERE id = ? AND NOT active", arguments: [definitionID])
-    }
-
-    /// Writes every part of `configuration` with its own ids (the seed of a new database).
-    static func insertAll(_ db: Database, _ c: LeadConfiguration) throws {
-        for var s in c.statuses { let id = s.id; s.id = 0; try insertWithID(db, table: "lead_status", id: id) { try save(db, s) } }
-        for var i in c.catalog { let id = i.id; i.id = 0; try insertWithID(db, table: "catalog_item", id: id) { try save(db, i) } }
-        for var t in c.types { let id = t.id; t.id = 0; try insertWithID(db, table: "lead_type", id: id) { try save(db, t) } }
-        for var d in c.definitions { let id = d.id; d.id = 0; try insertWithID(db, table: "lead_definition", id: id) { try save(db, d) } }
-        for var f in c.customFields { let id = f.id; f.id = 0; try insertWithID(db, table: "custom_field", id: id) { try save(db, f) } }
-        try saveLabels(db, priority: c.priorityLabels, importance: c.importanceLabels)
     }
 
     private static func insertWithID(_ db: Database, table: String, id: Int64, _ insert: () throws -> Int64) throws {

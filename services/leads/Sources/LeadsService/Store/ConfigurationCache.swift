@@ -35,29 +35,4 @@ final class ConfigurationCache: Sendable {
     /// that the write checks again (by generation) before it relies on it.
     var latest: Snapshot? { cached.withLock { $0 } }
 
-    /// A rule's changes move the generation too, but not its round-robin cursor
-    /// (`last_user_id`), which moves with every lead the rule assigns.
-    static func watchAssignmentRules(_ db: Database) throws {
-        let columns = "name, position, condition, unit_id, user_id, round_robin, active, version"
-        for (event, on) in [("insert", "INSERT"), ("update", "UPDATE OF \(columns)"), ("delete", "DELETE")] {
-            try db.execute(sql: """
-                CREATE TRIGGER assignment_rule_\(event)_bumps_generation AFTER \(on) ON assignment_rule
-                BEGIN UPDATE config_generation SET value = random(); END
-                """)
-        }
-    }
-
-    /// The table and triggers that keep the generation.
-    static func createTables(_ db: Database) throws {
-        try db.create(table: "config_generation") { t in t.column("value", .integer).notNull() }
-        try db.execute(sql: "INSERT INTO config_generation (value) VALUES (random())")
-        for table in ["lead_status", "lead_type", "catalog_item", "level_label", "lead_definition", "custom_field"] {
-            for event in ["INSERT", "UPDATE", "DELETE"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_\(event.lowercased())_bumps_generation AFTER \(event) ON \(table)
-                    BEGIN UPDATE config_generation SET value = random(); END
-                    """)
-            }
-        }
-    }
 }

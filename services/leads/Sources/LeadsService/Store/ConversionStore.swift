@@ -5,41 +5,6 @@ import GRDB
 
 /// Accounts, contacts and opportunities created by converting leads, in SQL.
 enum ConversionStore {
-    static func createTables(_ db: Database) throws {
-        for column in ["account_id", "contact_id", "opportunity_id", "converted_at", "converted_by"] {
-            try db.alter(table: "lead") { t in t.add(column: column, .integer).notNull().defaults(to: 0) }
-        }
-        try db.create(index: "lead_on_converted_at", on: "lead", columns: ["converted_at"])
-        try db.create(table: "account") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("lead_id", .integer).notNull().indexed()
-            t.column("owner_id", .integer).notNull()
-            t.column("country", .text).notNull()
-            t.column("created_at", .integer).notNull()
-        }
-        try db.create(table: "contact") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("account_id", .integer).notNull().references("account")
-            t.column("lead_id", .integer).notNull().indexed()
-            t.column("full_name", .text).notNull()
-            t.column("emails", .text).notNull()
-            t.column("phones", .text).notNull()
-            t.column("created_at", .integer).notNull()
-        }
-        try db.create(table: "opportunity") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("lead_id", .integer).notNull().indexed()
-            t.column("account_id", .integer).notNull()
-            t.column("name", .text).notNull()
-            t.column("amount_minor", .integer).notNull()
-            t.column("currency", .text).notNull()
-            t.column("probability", .integer).notNull()
-            t.column("owner_id", .integer).notNull()
-            t.column("created_at", .integer).notNull()
-        }
-    }
-
     /// Stores what `plan` creates and returns the new ids (0 for what it does not create).
     static func store(_ db: Database, _ plan: LeadConversion.Plan) throws -> (account: Int64, contact: Int64, opportunity: Int64) {
         var accountID: Int64 = 0, contactID: Int64 = 0, opportunityID: Int64 = 0

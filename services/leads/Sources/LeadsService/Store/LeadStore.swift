@@ -8,59 +8,6 @@ import GRDB
 /// Leads, their notes and history in SQL. Scalar fields are columns (filterable, sortable);
 /// lists are JSON; e-mails and phones are also indexed one per row, for duplicates and search.
 enum LeadStore {
-    static func createTables(_ db: Database) throws {
-        try db.create(table: "lead") { t in
-            t.autoIncrementedPrimaryKey("id")
-            for name in ["full_name", "company", "login", "partner", "location", "country", "region", "province", "postal_code",
-                         "locale", "campaign", "channel", "source", "state", "emails", "phones", "team_user_ids", "competitor_ids",
-                         "products", "custom_fields", "target_currency", "search_text"] {
-                t.column(name, .text).notNull()
-            }
-            for name in ["source_type_id", "type_id", "category_id", "status_id", "priority", "importance", "probability",
-                         "target_amount_minor", "score", "owner_id", "assigned_unit_id", "assigned_user_id", "last_contacted_at",
-                         "contact_on", "started_at", "expected_completion_at", "completed_at", "lost_reason_id", "lost_to_competitor_id",
-                         "accepted_at", "last_reassigned_at", "merged_into_id", "version", "created_by", "created_at", "updated_by", "updated_at"] {
-                t.column(name, .integer).notNull()
-            }
-            t.column("imported", .boolean).notNull()
-        }
-        for columns in [["owner_id"], ["assigned_unit_id", "assigned_user_id"], ["assigned_user_id"], ["state", "expected_completion_at"],
-                        ["created_at"], ["status_id"], ["country"]] {
-            try db.create(index: "lead_on_" + columns.joined(separator: "_"), on: "lead", columns: columns)
-        }
-        try db.create(table: "lead_contact") { t in
-            t.column("lead_id", .integer).notNull().references("lead", onDelete: .cascade)
-            t.column("kind", .text).notNull()  // "email" or "phone"
-            t.column("value", .text).notNull()
-            t.primaryKey(["lead_id", "kind", "value"])
-        }
-        try db.create(index: "lead_contact_on_value", on: "lead_contact", columns: ["kind", "value"])
-        try db.create(table: "note") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("lead_id", .integer).notNull().references("lead", onDelete: .cascade).indexed()
-            t.column("author_id", .integer).notNull()
-            t.column("author_name", .text).notNull()
-            t.column("text", .text).notNull()
-            t.column("created_at", .integer).notNull()
-        }
-        try db.create(table: "history") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("lead_id", .integer).notNull().indexed()  // kept after a delete: the history outlives the lead
-            t.column("action", .text).notNull()
-            t.column("actor_id", .integer).notNull()
-            t.column("at", .integer).notNull()
-            t.column("changes", .text).notNull()
-            t.column("version", .integer).notNull()
-            t.column("reason", .text).notNull()
-        }
-        try db.create(table: "lead_read") { t in
-            t.column("lead_id", .integer).notNull().references("lead", onDelete: .cascade)
-            t.column("user_id", .integer).notNull()
-            t.column("read_at", .integer).notNull()
-            t.primaryKey(["lead_id", "user_id"])
-        }
-    }
-
     // MARK: leads
 
     /// The lead `id` when `caller` may see it; NOT_FOUND otherwise.
