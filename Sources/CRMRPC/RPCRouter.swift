@@ -44,7 +44,7 @@ public struct RPCRouter: Sendable {
     ) {
         routes[method.path] = Route(descriptor: method) { body, limits, context, _, interceptors in
             let request = try Self.decodeRequest(Request.self, body, limits)
-            let response = try await RequestBody.$current.withValue(body) {
+            let response = try await Self.withRequestBody(body, context) {
                 try await Self.intercepted(interceptors, context) { context in try await handler(request, context) }
             }
             return try Self.encodeBody(response)
@@ -60,7 +60,7 @@ public struct RPCRouter: Sendable {
             let writer = ResponseWriter<Response> { message in
                 try await output.sendMessage(try Self.encodeBody(message))
             }
-            try await RequestBody.$current.withValue(body) {
+            try await Self.withRequestBody(body, context) {
                 try await Self.intercepted(interceptors, context) { context in try await handler(request, writer, context) }
             }
             return nil
@@ -74,13 +74,28 @@ public struct RPCRouter: Sendable {
         try await route.invoke(body, limits, context, output, interceptors)
     }
 
-    /// `body` inside `interceptors`, the last one outermost.
+    /// `body` inside `interceptors`, the last one outermost (walked by index: nothing is
+    /// allocated per call but the closures themselves).
     private static func intercepted<T: Sendable>(
         _ interceptors: [any ServerInterceptor], _ context: ServerContext, _ body: @escaping @Sendable (ServerContext) async throws -> T
     ) async throws -> T {
-        guard let outer = interceptors.last else { return try await body(context) }
-        let inner = Array(interceptors.dropLast())
-        return try await outer.intercept(context: context) { context in try await intercepted(inner, context, body) }
+        try await intercepted(interceptors, upTo: interceptors.count, context, body)
+    }
+
+    private static func intercepted<T: Sendable>(
+        _ interceptors: [any ServerInterceptor], upTo count: Int, _ context: ServerContext, _ body: @escaping @Sendable (ServerContext) async throws -> T
+    ) async throws -> T {
+        guard count > 0 else { return try await body(context) }
+        return try await interceptors[count - 1].intercept(context: context) { context in
+            try await intercepted(interceptors, upTo: count - 1, context, body)
+        }
+    }
+
+    /// Runs `body` with the request's bytes at hand for idempotency, when the call has a key
+    /// (only then are they hashed; other calls skip the task-local).
+    private static func withRequestBody<T: Sendable>(_ body: ByteBuffer, _ context: ServerContext, _ run: () async throws -> T) async throws -> T {
+        guard !context.metadata.idempotencyKey.isEmpty else { return try await run() }
+        return try await RequestBody.$current.withValue(body) { try await run() }
     }
 
     private static func decodeRequest<M: WireMessage>(_ type: M.Type, _ body: ByteBuffer, _ limits: DecodeLimits) throws(RPCError) -> M {

@@ -71,7 +71,7 @@ struct ActivitiesBench {
                 location: "Madrid office")), options: admin)
         }
         for i in 0..<300 { try await schedule(i) }  // warm: connections, caches, the account check
-        var start = ContinuousClock.now
+        let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<32 {
                 group.addTask { for i in stride(from: worker, to: creates, by: 32) { try await schedule(300 + i) } }

@@ -9,6 +9,7 @@ struct LeadFilterOptions: ParsableArguments {
     @Flag(help: "All leads (managers and admins).") var all = false
     @Option(help: ArgumentHelp("A saved view of the lead table: \(LeadsV1.LeadView.cliNames.joined(separator: ", ")).", valueName: "view")) var view: String?
     @Flag(help: "Only open leads past their expected completion.") var overdue = false
+    @Option(help: ArgumentHelp("Judge --overdue at this time instead of now, such as next Monday (local time unless a zone is given).", valueName: "time")) var asOf: String?
     @Flag(help: "Only leads assigned to nobody.") var unassigned = false
     @Flag(help: "Only imported leads.") var imported = false
     @Option(help: ArgumentHelp("Words that must appear in the name, company, e-mails or phones.", valueName: "words")) var text = ""
@@ -49,6 +50,7 @@ struct LeadFilterOptions: ParsableArguments {
             f.assignedUserIds = try Self.ids(assignedTo, "--assigned-to")
             f.assignedUnitIds = try Self.ids(assignedUnit, "--assigned-unit")
             f.overdueOnly = overdue
+            f.overdueAsOf = try CLITime.parse(asOf, "--as-of")
             f.unassignedOnly = unassigned
             f.importedOnly = imported
             f.minPriority = minPriority
