@@ -27,9 +27,9 @@ final class CapturedLogs: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            let all = metadata.merging(extra ?? [:]) { $1 }.mapValues { "\($0)" }
-            store.lines.withLock { $0.append(Line(level: level, message: message.description, metadata: all)) }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+            store.lines.withLock { $0.append(Line(level: event.level, message: event.message.description, metadata: all)) }
         }
     }
 }

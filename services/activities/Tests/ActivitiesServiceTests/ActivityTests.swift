@@ -112,7 +112,7 @@ struct ActivityTests {
         let handOff = await #expect(throws: RPCError.self) { _ = try await service.schedule(lead: 7, assignee: 5, as: agent) }
         #expect(handOff?.code == .permissionDenied)
         // A deactivated user's token stops working.
-        service.directory.withLock { $0.deactivated.insert(4) }
+        _ = service.directory.withLock { $0.deactivated.insert(4) }
         let gone = await #expect(throws: RPCError.self) { _ = try await service.openWork(7, as: agent) }
         #expect(gone?.code == .unauthenticated)
     }
