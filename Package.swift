@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "crm-echo", targets: ["crm-echo"]),
         .executable(name: "crm-leads", targets: ["crm-leads"]),
         .executable(name: "crm-activities", targets: ["crm-activities"]),
+        .executable(name: "crm-comms", targets: ["crm-comms"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -150,6 +151,23 @@ let package = Package(
             ],
             path: "services/activities/Sources/crm-activities"
         ),
+        // The comms service: templates and their tags, rendering, the outbox and its delivery.
+        .target(name: "CommsDomain", dependencies: ["CRMDomain"], path: "services/comms/Sources/CommsDomain"),
+        .target(
+            name: "CommsService",
+            dependencies: [
+                "CommsDomain", "CRMAPI", "CRMDomain", "CRMRPC", "CRMService", "CRMWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/comms/Sources/CommsService"
+        ),
+        .executableTarget(
+            name: "crm-comms",
+            dependencies: ["CommsService", "CRMRPC", "CRMService", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            path: "services/comms/Sources/crm-comms"
+        ),
         // The command line for people: a client only (no SQLite, no crypto, no server code).
         .executableTarget(
             name: "crm",
@@ -215,6 +233,10 @@ let package = Package(
             name: "ActivitiesServiceTests",
             dependencies: ["ActivitiesService", "ActivitiesDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
             path: "services/activities/Tests/ActivitiesServiceTests"),
+        .testTarget(
+            name: "CommsServiceTests",
+            dependencies: ["CommsService", "CommsDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
+            path: "services/comms/Tests/CommsServiceTests"),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]

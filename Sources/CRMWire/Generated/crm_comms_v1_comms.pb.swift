@@ -51,6 +51,59 @@ extension CommsV1 {
         }
     }
 
+    /// What a template's body is written in; values are escaped for it.
+    public enum BodyKind: Sendable, Hashable, CaseIterable {
+        /// Not set: plain text.
+        case unspecified
+        /// Plain text.
+        case plain
+        /// HTML: tag values are HTML-escaped; the message also carries a plain-text part.
+        case html
+        /// A value this version of the contract does not know, kept as it is.
+        case unrecognized(Int32)
+
+        /// The known values.
+        public static let allCases: [BodyKind] = [.unspecified, .plain, .html]
+
+        public init(protoValue: Int32) {
+            switch protoValue {
+                case 0: self = .unspecified
+                case 1: self = .plain
+                case 2: self = .html
+                default: self = .unrecognized(protoValue)
+            }
+        }
+
+        public var protoValue: Int32 {
+            switch self {
+                case .unspecified: return 0
+                case .plain: return 1
+                case .html: return 2
+                case .unrecognized(let value): return value
+            }
+        }
+
+        /// The value's name in the .proto file, such as "BODY_KIND_UNSPECIFIED".
+        public var protoName: String {
+            switch self {
+                case .unspecified: return "BODY_KIND_UNSPECIFIED"
+                case .plain: return "BODY_KIND_PLAIN"
+                case .html: return "BODY_KIND_HTML"
+                case .unrecognized(let value): return String(value)
+            }
+        }
+
+        /// The value named `protoName` in the .proto file, if there is one.
+        public init?(protoName: String) {
+            switch protoName {
+                case "BODY_KIND_UNSPECIFIED": self = .unspecified
+                case "BODY_KIND_PLAIN": self = .plain
+                case "BODY_KIND_HTML": self = .html
+                default: return nil
+            }
+        }
+    }
+
     /// Where a message is on its way out.
     public enum DeliveryStatus: Sendable, Hashable, CaseIterable {
         /// Not set.
@@ -217,10 +270,12 @@ extension CommsV1 {
         public var createdAt: Int64 = 0
         /// When it last changed (Unix ms).
         public var updatedAt: Int64 = 0
+        /// What the body is written in.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(id: Int64 = 0, name: String = "", channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), subject: String = "", body: String = "", tags: [String] = [], active: Bool = false, version: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0, updatedAt: Int64 = 0) {
+        public init(id: Int64 = 0, name: String = "", channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), subject: String = "", body: String = "", tags: [String] = [], active: Bool = false, version: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0, updatedAt: Int64 = 0, bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.id = id
             self.name = name
             self.channel = channel
@@ -232,6 +287,7 @@ extension CommsV1 {
             self.createdBy = createdBy
             self.createdAt = createdAt
             self.updatedAt = updatedAt
+            self.bodyKind = bodyKind
         }
     }
 
@@ -247,15 +303,18 @@ extension CommsV1 {
         public var body: String = ""
         /// Whether it may be used.
         public var active: Bool = false
+        /// What the body is written in; unspecified means plain text.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(name: String = "", channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), subject: String = "", body: String = "", active: Bool = false) {
+        public init(name: String = "", channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), subject: String = "", body: String = "", active: Bool = false, bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.name = name
             self.channel = channel
             self.subject = subject
             self.body = body
             self.active = active
+            self.bodyKind = bodyKind
         }
     }
 
@@ -304,12 +363,15 @@ extension CommsV1 {
         public var subject: String = ""
         /// The body.
         public var body: String = ""
+        /// What the body is written in.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(subject: String = "", body: String = "") {
+        public init(subject: String = "", body: String = "", bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.subject = subject
             self.body = body
+            self.bodyKind = bodyKind
         }
     }
 
@@ -440,14 +502,17 @@ extension CommsV1 {
         public var body: String = ""
         /// The lead whose values fill the tags (read through crm-leads).
         public var leadId: Int64 = 0
+        /// What the unsaved body is written in, when template_id is 0.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(templateId: Int64 = 0, subject: String = "", body: String = "", leadId: Int64 = 0) {
+        public init(templateId: Int64 = 0, subject: String = "", body: String = "", leadId: Int64 = 0, bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.templateId = templateId
             self.subject = subject
             self.body = body
             self.leadId = leadId
+            self.bodyKind = bodyKind
         }
     }
 
@@ -463,15 +528,18 @@ extension CommsV1 {
         public var body: String = ""
         /// Tags that had no value for this lead (replaced by empty text).
         public var emptyTags: [String] = []
+        /// What the body is written in.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(leadId: Int64 = 0, to: String = "", subject: String = "", body: String = "", emptyTags: [String] = []) {
+        public init(leadId: Int64 = 0, to: String = "", subject: String = "", body: String = "", emptyTags: [String] = [], bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.leadId = leadId
             self.to = to
             self.subject = subject
             self.body = body
             self.emptyTags = emptyTags
+            self.bodyKind = bodyKind
         }
     }
 
@@ -483,13 +551,17 @@ extension CommsV1 {
         public var leadIds: [Int64] = []
         /// Render and report, but send nothing.
         public var dryRun: Bool = false
+        /// Send even when a tag has no value for a lead (it is left empty); by default such a lead
+        /// fails with the tags named, so no message ever goes out with a hole in it.
+        public var allowEmptyValues: Bool = false
 
         public init() {}
 
-        public init(templateId: Int64 = 0, leadIds: [Int64] = [], dryRun: Bool = false) {
+        public init(templateId: Int64 = 0, leadIds: [Int64] = [], dryRun: Bool = false, allowEmptyValues: Bool = false) {
             self.templateId = templateId
             self.leadIds = leadIds
             self.dryRun = dryRun
+            self.allowEmptyValues = allowEmptyValues
         }
     }
 
@@ -538,10 +610,14 @@ extension CommsV1 {
         public var createdBy: Int64 = 0
         /// When it was queued (Unix ms).
         public var createdAt: Int64 = 0
+        /// The RFC 5322 Message-ID, fixed when queued, so a retried delivery is the same message.
+        public var messageId: String = ""
+        /// What the body is written in.
+        public var bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)
 
         public init() {}
 
-        public init(id: Int64 = 0, leadId: Int64 = 0, templateId: Int64 = 0, channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), to: String = "", subject: String = "", body: String = "", status: CommsV1.DeliveryStatus = CommsV1.DeliveryStatus(protoValue: 0), attempts: Int32 = 0, lastError: String = "", nextAttemptAt: Int64 = 0, sentAt: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0) {
+        public init(id: Int64 = 0, leadId: Int64 = 0, templateId: Int64 = 0, channel: CommsV1.Channel = CommsV1.Channel(protoValue: 0), to: String = "", subject: String = "", body: String = "", status: CommsV1.DeliveryStatus = CommsV1.DeliveryStatus(protoValue: 0), attempts: Int32 = 0, lastError: String = "", nextAttemptAt: Int64 = 0, sentAt: Int64 = 0, createdBy: Int64 = 0, createdAt: Int64 = 0, messageId: String = "", bodyKind: CommsV1.BodyKind = CommsV1.BodyKind(protoValue: 0)) {
             self.id = id
             self.leadId = leadId
             self.templateId = templateId
@@ -556,6 +632,8 @@ extension CommsV1 {
             self.sentAt = sentAt
             self.createdBy = createdBy
             self.createdAt = createdAt
+            self.messageId = messageId
+            self.bodyKind = bodyKind
         }
     }
 
@@ -756,6 +834,7 @@ extension CommsV1.Template: WireMessage, CBridged {
         createdBy = c.created_by
         createdAt = c.created_at
         updatedAt = c.updated_at
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__Template> {
@@ -773,6 +852,7 @@ extension CommsV1.Template: WireMessage, CBridged {
         c.pointee.created_by = createdBy
         c.pointee.created_at = createdAt
         c.pointee.updated_at = updatedAt
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }
@@ -804,6 +884,7 @@ extension CommsV1.TemplateInput: WireMessage, CBridged {
         subject = CBridge.string(c.subject)
         body = CBridge.string(c.body)
         active = c.active != 0
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__TemplateInput> {
@@ -814,6 +895,7 @@ extension CommsV1.TemplateInput: WireMessage, CBridged {
         c.pointee.subject = try arena.string(subject, field: "subject")
         c.pointee.body = try arena.string(body, field: "body")
         c.pointee.active = active ? 1 : 0
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }
@@ -945,6 +1027,7 @@ extension CommsV1.ValidateTemplateRequest: WireMessage, CBridged {
         let c = pointer.pointee
         subject = CBridge.string(c.subject)
         body = CBridge.string(c.body)
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__ValidateTemplateRequest> {
@@ -952,6 +1035,7 @@ extension CommsV1.ValidateTemplateRequest: WireMessage, CBridged {
         crm__comms__v1__validate_template_request__init(c)
         c.pointee.subject = try arena.string(subject, field: "subject")
         c.pointee.body = try arena.string(body, field: "body")
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }
@@ -1265,6 +1349,7 @@ extension CommsV1.RenderRequest: WireMessage, CBridged {
         subject = CBridge.string(c.subject)
         body = CBridge.string(c.body)
         leadId = c.lead_id
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__RenderRequest> {
@@ -1274,6 +1359,7 @@ extension CommsV1.RenderRequest: WireMessage, CBridged {
         c.pointee.subject = try arena.string(subject, field: "subject")
         c.pointee.body = try arena.string(body, field: "body")
         c.pointee.lead_id = leadId
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }
@@ -1305,6 +1391,7 @@ extension CommsV1.RenderedMessage: WireMessage, CBridged {
         subject = CBridge.string(c.subject)
         body = CBridge.string(c.body)
         emptyTags = CBridge.array(c.empty_tags, count: c.n_empty_tags) { CBridge.string($0) }
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__RenderedMessage> {
@@ -1316,6 +1403,7 @@ extension CommsV1.RenderedMessage: WireMessage, CBridged {
         c.pointee.body = try arena.string(body, field: "body")
         c.pointee.n_empty_tags = emptyTags.count
         c.pointee.empty_tags = try arena.map(emptyTags) { (element: String) throws(WireError) -> UnsafeMutablePointer<CChar>? in try arena.string(element, field: "empty_tags") }
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }
@@ -1345,6 +1433,7 @@ extension CommsV1.SendRequest: WireMessage, CBridged {
         templateId = c.template_id
         leadIds = CBridge.array(c.lead_ids, count: c.n_lead_ids)
         dryRun = c.dry_run != 0
+        allowEmptyValues = c.allow_empty_values != 0
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__SendRequest> {
@@ -1354,6 +1443,7 @@ extension CommsV1.SendRequest: WireMessage, CBridged {
         c.pointee.n_lead_ids = leadIds.count
         c.pointee.lead_ids = arena.copy(leadIds)
         c.pointee.dry_run = dryRun ? 1 : 0
+        c.pointee.allow_empty_values = allowEmptyValues ? 1 : 0
         return c
     }
 }
@@ -1431,6 +1521,8 @@ extension CommsV1.Message: WireMessage, CBridged {
         sentAt = c.sent_at
         createdBy = c.created_by
         createdAt = c.created_at
+        messageId = CBridge.string(c.message_id)
+        bodyKind = CommsV1.BodyKind(protoValue: Int32(truncatingIfNeeded: c.body_kind.rawValue))
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__Message> {
@@ -1450,6 +1542,8 @@ extension CommsV1.Message: WireMessage, CBridged {
         c.pointee.sent_at = sentAt
         c.pointee.created_by = createdBy
         c.pointee.created_at = createdAt
+        c.pointee.message_id = try arena.string(messageId, field: "message_id")
+        c.pointee.body_kind = Crm__Comms__V1__BodyKind(rawValue: .init(truncatingIfNeeded: bodyKind.protoValue))
         return c
     }
 }

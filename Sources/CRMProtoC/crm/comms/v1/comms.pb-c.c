@@ -1331,7 +1331,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__tag__descriptor =
   (ProtobufCMessageInit) crm__comms__v1__tag__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__template__field_descriptors[11] =
+static const ProtobufCFieldDescriptor crm__comms__v1__template__field_descriptors[12] =
 {
   {
     "id",
@@ -1465,10 +1465,23 @@ static const ProtobufCFieldDescriptor crm__comms__v1__template__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_kind",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__Template, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__template__field_indices_by_name[] = {
   6,   /* field[6] = active */
   4,   /* field[4] = body */
+  11,   /* field[11] = body_kind */
   2,   /* field[2] = channel */
   9,   /* field[9] = created_at */
   8,   /* field[8] = created_by */
@@ -1482,7 +1495,7 @@ static const unsigned crm__comms__v1__template__field_indices_by_name[] = {
 static const ProtobufCIntRange crm__comms__v1__template__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__template__descriptor =
 {
@@ -1492,14 +1505,14 @@ const ProtobufCMessageDescriptor crm__comms__v1__template__descriptor =
   "Crm__Comms__V1__Template",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__Template),
-  11,
+  12,
   crm__comms__v1__template__field_descriptors,
   crm__comms__v1__template__field_indices_by_name,
   1,  crm__comms__v1__template__number_ranges,
   (ProtobufCMessageInit) crm__comms__v1__template__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__template_input__field_descriptors[5] =
+static const ProtobufCFieldDescriptor crm__comms__v1__template_input__field_descriptors[6] =
 {
   {
     "name",
@@ -1561,10 +1574,23 @@ static const ProtobufCFieldDescriptor crm__comms__v1__template_input__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__TemplateInput, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__template_input__field_indices_by_name[] = {
   4,   /* field[4] = active */
   3,   /* field[3] = body */
+  5,   /* field[5] = body_kind */
   1,   /* field[1] = channel */
   0,   /* field[0] = name */
   2,   /* field[2] = subject */
@@ -1572,7 +1598,7 @@ static const unsigned crm__comms__v1__template_input__field_indices_by_name[] = 
 static const ProtobufCIntRange crm__comms__v1__template_input__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__template_input__descriptor =
 {
@@ -1582,7 +1608,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__template_input__descriptor =
   "Crm__Comms__V1__TemplateInput",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__TemplateInput),
-  5,
+  6,
   crm__comms__v1__template_input__field_descriptors,
   crm__comms__v1__template_input__field_indices_by_name,
   1,  crm__comms__v1__template_input__number_ranges,
@@ -1722,7 +1748,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__list_tags_response__descriptor 
   (ProtobufCMessageInit) crm__comms__v1__list_tags_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__validate_template_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor crm__comms__v1__validate_template_request__field_descriptors[3] =
 {
   {
     "subject",
@@ -1748,15 +1774,28 @@ static const ProtobufCFieldDescriptor crm__comms__v1__validate_template_request_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__ValidateTemplateRequest, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__validate_template_request__field_indices_by_name[] = {
   1,   /* field[1] = body */
+  2,   /* field[2] = body_kind */
   0,   /* field[0] = subject */
 };
 static const ProtobufCIntRange crm__comms__v1__validate_template_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__validate_template_request__descriptor =
 {
@@ -1766,7 +1805,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__validate_template_request__desc
   "Crm__Comms__V1__ValidateTemplateRequest",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__ValidateTemplateRequest),
-  2,
+  3,
   crm__comms__v1__validate_template_request__field_descriptors,
   crm__comms__v1__validate_template_request__field_indices_by_name,
   1,  crm__comms__v1__validate_template_request__number_ranges,
@@ -2174,7 +2213,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__delete_template_response__descr
   (ProtobufCMessageInit) crm__comms__v1__delete_template_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__render_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor crm__comms__v1__render_request__field_descriptors[5] =
 {
   {
     "template_id",
@@ -2224,9 +2263,22 @@ static const ProtobufCFieldDescriptor crm__comms__v1__render_request__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_kind",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__RenderRequest, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__render_request__field_indices_by_name[] = {
   2,   /* field[2] = body */
+  4,   /* field[4] = body_kind */
   3,   /* field[3] = lead_id */
   1,   /* field[1] = subject */
   0,   /* field[0] = template_id */
@@ -2234,7 +2286,7 @@ static const unsigned crm__comms__v1__render_request__field_indices_by_name[] = 
 static const ProtobufCIntRange crm__comms__v1__render_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__render_request__descriptor =
 {
@@ -2244,14 +2296,14 @@ const ProtobufCMessageDescriptor crm__comms__v1__render_request__descriptor =
   "Crm__Comms__V1__RenderRequest",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__RenderRequest),
-  4,
+  5,
   crm__comms__v1__render_request__field_descriptors,
   crm__comms__v1__render_request__field_indices_by_name,
   1,  crm__comms__v1__render_request__number_ranges,
   (ProtobufCMessageInit) crm__comms__v1__render_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__rendered_message__field_descriptors[5] =
+static const ProtobufCFieldDescriptor crm__comms__v1__rendered_message__field_descriptors[6] =
 {
   {
     "lead_id",
@@ -2313,9 +2365,22 @@ static const ProtobufCFieldDescriptor crm__comms__v1__rendered_message__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__RenderedMessage, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__rendered_message__field_indices_by_name[] = {
   3,   /* field[3] = body */
+  5,   /* field[5] = body_kind */
   4,   /* field[4] = empty_tags */
   0,   /* field[0] = lead_id */
   2,   /* field[2] = subject */
@@ -2324,7 +2389,7 @@ static const unsigned crm__comms__v1__rendered_message__field_indices_by_name[] 
 static const ProtobufCIntRange crm__comms__v1__rendered_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__rendered_message__descriptor =
 {
@@ -2334,14 +2399,14 @@ const ProtobufCMessageDescriptor crm__comms__v1__rendered_message__descriptor =
   "Crm__Comms__V1__RenderedMessage",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__RenderedMessage),
-  5,
+  6,
   crm__comms__v1__rendered_message__field_descriptors,
   crm__comms__v1__rendered_message__field_indices_by_name,
   1,  crm__comms__v1__rendered_message__number_ranges,
   (ProtobufCMessageInit) crm__comms__v1__rendered_message__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descriptors[4] =
 {
   {
     "template_id",
@@ -2379,8 +2444,21 @@ static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "allow_empty_values",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__SendRequest, allow_empty_values),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__send_request__field_indices_by_name[] = {
+  3,   /* field[3] = allow_empty_values */
   2,   /* field[2] = dry_run */
   1,   /* field[1] = lead_ids */
   0,   /* field[0] = template_id */
@@ -2388,7 +2466,7 @@ static const unsigned crm__comms__v1__send_request__field_indices_by_name[] = {
 static const ProtobufCIntRange crm__comms__v1__send_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__send_request__descriptor =
 {
@@ -2398,7 +2476,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__send_request__descriptor =
   "Crm__Comms__V1__SendRequest",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__SendRequest),
-  3,
+  4,
   crm__comms__v1__send_request__field_descriptors,
   crm__comms__v1__send_request__field_indices_by_name,
   1,  crm__comms__v1__send_request__number_ranges,
@@ -2456,7 +2534,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__send_response__descriptor =
   (ProtobufCMessageInit) crm__comms__v1__send_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__message__field_descriptors[14] =
+static const ProtobufCFieldDescriptor crm__comms__v1__message__field_descriptors[16] =
 {
   {
     "id",
@@ -2626,16 +2704,42 @@ static const ProtobufCFieldDescriptor crm__comms__v1__message__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "message_id",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__Message, message_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "body_kind",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__Message, body_kind),
+    &crm__comms__v1__body_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__message__field_indices_by_name[] = {
   8,   /* field[8] = attempts */
   6,   /* field[6] = body */
+  15,   /* field[15] = body_kind */
   3,   /* field[3] = channel */
   13,   /* field[13] = created_at */
   12,   /* field[12] = created_by */
   0,   /* field[0] = id */
   9,   /* field[9] = last_error */
   1,   /* field[1] = lead_id */
+  14,   /* field[14] = message_id */
   10,   /* field[10] = next_attempt_at */
   11,   /* field[11] = sent_at */
   7,   /* field[7] = status */
@@ -2646,7 +2750,7 @@ static const unsigned crm__comms__v1__message__field_indices_by_name[] = {
 static const ProtobufCIntRange crm__comms__v1__message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__message__descriptor =
 {
@@ -2656,7 +2760,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__message__descriptor =
   "Crm__Comms__V1__Message",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__Message),
-  14,
+  16,
   crm__comms__v1__message__field_descriptors,
   crm__comms__v1__message__field_indices_by_name,
   1,  crm__comms__v1__message__number_ranges,
@@ -3123,6 +3227,36 @@ const ProtobufCEnumDescriptor crm__comms__v1__channel__descriptor =
   crm__comms__v1__channel__enum_values_by_name,
   1,
   crm__comms__v1__channel__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue crm__comms__v1__body_kind__enum_values_by_number[3] =
+{
+  { "BODY_KIND_UNSPECIFIED", "CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED", 0 },
+  { "BODY_KIND_PLAIN", "CRM__COMMS__V1__BODY_KIND__BODY_KIND_PLAIN", 1 },
+  { "BODY_KIND_HTML", "CRM__COMMS__V1__BODY_KIND__BODY_KIND_HTML", 2 },
+};
+static const ProtobufCIntRange crm__comms__v1__body_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex crm__comms__v1__body_kind__enum_values_by_name[3] =
+{
+  { "BODY_KIND_HTML", 2 },
+  { "BODY_KIND_PLAIN", 1 },
+  { "BODY_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor crm__comms__v1__body_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "crm.comms.v1.BodyKind",
+  "BodyKind",
+  "Crm__Comms__V1__BodyKind",
+  "crm.comms.v1",
+  3,
+  crm__comms__v1__body_kind__enum_values_by_number,
+  3,
+  crm__comms__v1__body_kind__enum_values_by_name,
+  1,
+  crm__comms__v1__body_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue crm__comms__v1__delivery_status__enum_values_by_number[6] =

@@ -63,6 +63,24 @@ typedef enum _Crm__Comms__V1__Channel {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__COMMS__V1__CHANNEL)
 } Crm__Comms__V1__Channel;
 /*
+ * What a template's body is written in; values are escaped for it.
+ */
+typedef enum _Crm__Comms__V1__BodyKind {
+  /*
+   * Not set: plain text.
+   */
+  CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED = 0,
+  /*
+   * Plain text.
+   */
+  CRM__COMMS__V1__BODY_KIND__BODY_KIND_PLAIN = 1,
+  /*
+   * HTML: tag values are HTML-escaped; the message also carries a plain-text part.
+   */
+  CRM__COMMS__V1__BODY_KIND__BODY_KIND_HTML = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__COMMS__V1__BODY_KIND)
+} Crm__Comms__V1__BodyKind;
+/*
  * Where a message is on its way out.
  */
 typedef enum _Crm__Comms__V1__DeliveryStatus {
@@ -188,10 +206,14 @@ struct  Crm__Comms__V1__Template
    * When it last changed (Unix ms).
    */
   int64_t updated_at;
+  /*
+   * What the body is written in.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__TEMPLATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__template__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -220,10 +242,14 @@ struct  Crm__Comms__V1__TemplateInput
    * Whether it may be used.
    */
   protobuf_c_boolean active;
+  /*
+   * What the body is written in; unspecified means plain text.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__TEMPLATE_INPUT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__template_input__descriptor) \
-    , (char *)protobuf_c_empty_string, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -297,10 +323,14 @@ struct  Crm__Comms__V1__ValidateTemplateRequest
    * The body.
    */
   char *body;
+  /*
+   * What the body is written in.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__VALIDATE_TEMPLATE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__validate_template_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -489,10 +519,14 @@ struct  Crm__Comms__V1__RenderRequest
    * The lead whose values fill the tags (read through crm-leads).
    */
   int64_t lead_id;
+  /*
+   * What the unsaved body is written in, when template_id is 0.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__RENDER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__render_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -522,10 +556,14 @@ struct  Crm__Comms__V1__RenderedMessage
    */
   size_t n_empty_tags;
   char **empty_tags;
+  /*
+   * What the body is written in.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__RENDERED_MESSAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__rendered_message__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -547,10 +585,15 @@ struct  Crm__Comms__V1__SendRequest
    * Render and report, but send nothing.
    */
   protobuf_c_boolean dry_run;
+  /*
+   * Send even when a tag has no value for a lead (it is left empty); by default such a lead
+   * fails with the tags named, so no message ever goes out with a hole in it.
+   */
+  protobuf_c_boolean allow_empty_values;
 };
 #define CRM__COMMS__V1__SEND_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__send_request__descriptor) \
-    , 0, 0,NULL, 0 }
+    , 0, 0,NULL, 0, 0 }
 
 
 /*
@@ -637,10 +680,18 @@ struct  Crm__Comms__V1__Message
    * When it was queued (Unix ms).
    */
   int64_t created_at;
+  /*
+   * The RFC 5322 Message-ID, fixed when queued, so a retried delivery is the same message.
+   */
+  char *message_id;
+  /*
+   * What the body is written in.
+   */
+  Crm__Comms__V1__BodyKind body_kind;
 };
 #define CRM__COMMS__V1__MESSAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__message__descriptor) \
-    , 0, 0, 0, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CRM__COMMS__V1__DELIVERY_STATUS__DELIVERY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , 0, 0, 0, CRM__COMMS__V1__CHANNEL__CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CRM__COMMS__V1__DELIVERY_STATUS__DELIVERY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, CRM__COMMS__V1__BODY_KIND__BODY_KIND_UNSPECIFIED }
 
 
 /*
@@ -1577,6 +1628,7 @@ void crm__comms__v1__comms__watch_events(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    crm__comms__v1__channel__descriptor;
+extern const ProtobufCEnumDescriptor    crm__comms__v1__body_kind__descriptor;
 extern const ProtobufCEnumDescriptor    crm__comms__v1__delivery_status__descriptor;
 extern const ProtobufCEnumDescriptor    crm__comms__v1__comms_event_type__descriptor;
 extern const ProtobufCMessageDescriptor crm__comms__v1__tag__descriptor;

@@ -1,0 +1,106 @@
+import CRMService
+import CommsDomain
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the outbox: takes the messages that are due, hands each to the transport, and
+/// records SENT, RETRYING (with exponential backoff and jitter) or FAILED, each with its event.
+/// A message left SENDING by a stop is due again at once when the service is back, with the
+/// same Message-ID and file name. Woken by every commit (a Send) and by the next due time.
+final class DeliveryWorker: Service, Sendable {
+    let database: ServiceDatabase
+    let transport: any MailTransport
+    let policy: RetryPolicy
+    let fromAddress: String
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+
+    init(database: ServiceDatabase, transport: any MailTransport, policy: RetryPolicy, fromAddress: String, logger: Logger,
+         clock: @escaping @Sendable () -> Int64) {
+        self.database = database
+        self.transport = transport
+        self.policy = policy
+        self.fromAddress = fromAddress
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Set by every commit (a Send, a retry): the outbox is worth a look.
+    private let woken = Atomic<Bool>(true)
+
+    func run() async throws {
+        let (id, wakeups) = database.commits.subscribe()
+        let listener = Task { [self] in
+            for await _ in wakeups { woken.store(true, ordering: .relaxed) }
+        }
+        defer {
+            listener.cancel()
+            database.commits.unsubscribe(id)
+        }
+        do {
+            try await cancelWhenGracefulShutdown { try await self.loop() }
+        } catch is CancellationError {
+            return  // shutdown: what is due stays due, and is delivered on the next start
+        }
+    }
+
+    private func loop() async throws {
+        while !Task.isCancelled {
+            woken.store(false, ordering: .relaxed)
+            if try await deliverDue() > 0 { continue }
+            let next = try await database.read { db in try MessageStore.nextDue(db) }
+            // Sleep until the next message falls due or a commit comes, in short steps.
+            let until = clock() + min(next.map { max(0, $0 - clock()) } ?? 60_000, 60_000)
+            while clock() < until && !woken.load(ordering: .relaxed) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// Delivers what is due now; returns how many were tried.
+    func deliverDue() async throws -> Int {
+        let now = clock()
+        let due = try await database.read { db in try MessageStore.due(db, now: now, limit: 50) }
+        for message in due { try await deliver(message) }
+        return due.count
+    }
+
+    private func deliver(_ message: MessageRecord) async throws {
+        var m = message
+        m.status = .sending
+        m.attempts += 1
+        let sending = m
+        try await database.write { db in try MessageStore.updateDelivery(db, sending) }
+        let bytes = MailComposer.compose(m, from: fromAddress, date: Date(timeIntervalSince1970: Double(clock()) / 1000))
+        let now: Int64
+        do {
+            try await transport.deliver(bytes, message: m)
+            now = clock()
+            m.status = .sent
+            m.sentAt = now
+            m.lastError = ""
+            m.nextAttemptAt = 0
+        } catch {
+            now = clock()
+            let permanent: Bool
+            if case DeliveryError.permanent = error { permanent = true } else { permanent = false }
+            m.lastError = "\(error)"
+            if !permanent, let delay = policy.delay(afterAttempts: m.attempts, jitter: Double.random(in: 0...1)) {
+                m.status = .retrying
+                m.nextAttemptAt = now + delay
+            } else {
+                m.status = .failed
+                m.nextAttemptAt = 0
+            }
+            logger.warning("delivery failed", metadata: ["message": "\(m.id)", "attempt": "\(m.attempts)", "error": "\(error)", "status": "\(m.status.rawValue)"])
+        }
+        let done = m
+        try await database.write { db in
+            try MessageStore.updateDelivery(db, done)
+            try CommsEvents.append(db, .deliveryChanged, done, at: now)
+        }
+    }
+}

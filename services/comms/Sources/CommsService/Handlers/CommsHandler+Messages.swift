@@ -1,0 +1,208 @@
+import CRMAPI
+import CRMDomain
+import CRMRPC
+import CRMService
+import CRMWire
+import CommsDomain
+import Foundation
+import GRDB
+
+extension CommsHandler {
+    /// Fills a template for leads, reading each lead (as the caller may see it) and the users its
+    /// tags name, each user once per call.
+    final class Filler: @unchecked Sendable {
+        let handler: CommsHandler
+        let context: ServerContext
+        let configuration: LeadsV1.Configuration
+        let sender: LeadsV1.User?
+        private var users: [Int64: LeadsV1.User?] = [:]
+
+        init(_ handler: CommsHandler, _ context: ServerContext, configuration: LeadsV1.Configuration, sender: LeadsV1.User?) {
+            self.handler = handler
+            self.context = context
+            self.configuration = configuration
+            self.sender = sender
+        }
+
+        func user(_ id: Int64) async throws -> LeadsV1.User? {
+            guard id != 0 else { return nil }
+            if let known = users[id] { return known }
+            let user = try await handler.leads.user(id, context)
+            users[id] = user
+            return user
+        }
+
+        func render(subject: TemplateText, body: TemplateText, kind: BodyKind, lead: LeadsV1.Lead) async throws -> Rendered {
+            let values = LeadValues.values(
+                lead: lead, configuration: configuration, owner: try await user(lead.ownerId), assignee: try await user(lead.assignedUserId),
+                sender: sender, now: handler.clock.millis())
+            return Rendered(subject: subject, body: body, kind: kind, values: values)
+        }
+    }
+
+    func render(request: CommsV1.RenderRequest, context: ServerContext) async throws -> CommsV1.RenderedMessage {
+        let caller = try context.caller()
+        if request.leadId <= 0 { throw DomainError.invalid([Violation("lead_id", "must be a lead's id")]) }
+        var subject = request.subject, body = request.body
+        var kind = BodyKind(request.bodyKind) ?? .plain
+        if request.templateId != 0 {
+            guard let template = try await database.read({ db in try TemplateStore.template(db, id: request.templateId) }) else {
+                throw DomainError.notFound("no template with id \(request.templateId)")
+            }
+            (subject, body, kind) = (template.subject, template.body, template.bodyKind)
+        } else {
+            var v = Violations()
+            CommsRules.subject.check(subject, field: "subject", into: &v)
+            CommsRules.body.check(body, field: "body", into: &v)
+            try v.check()
+        }
+        let (catalogue, configuration) = try await catalogue(context)
+        let subjectText = TemplateText(subject), bodyText = TemplateText(body)
+        let problems = subjectText.problems(part: "subject", catalogue: catalogue) + bodyText.problems(part: "body", catalogue: catalogue)
+        if !problems.isEmpty { throw DomainError.invalid(problems.map { Violation($0.part, "\($0.tag) at offset \($0.offset) \($0.message)") }) }
+        guard let lead = try await leads.lead(request.leadId, context) else { throw DomainError.notFound("no lead with id \(request.leadId) that you may see") }
+        let filler = Filler(self, context, configuration: configuration, sender: try await leads.user(caller.userID, context))
+        let rendered = try await filler.render(subject: subjectText, body: bodyText, kind: kind, lead: lead)
+        return CommsV1.RenderedMessage(leadId: lead.id, to: lead.emails.first ?? "", subject: rendered.subject, body: rendered.body,
+                                       emptyTags: rendered.emptyTags, bodyKind: kind.wire)
+    }
+
+    func send(request: CommsV1.SendRequest, context: ServerContext) async throws -> CommsV1.SendResponse {
+        let caller = try context.caller()
+        var v = Violations()
+        if request.templateId <= 0 { v.add("template_id", "must be a template's id") }
+        if request.leadIds.isEmpty { v.add("lead_ids", "name at least one lead") }
+        if request.leadIds.count > CommsRules.maxLeadsPerSend { v.add("lead_ids", "at most \(CommsRules.maxLeadsPerSend) leads in one Send") }
+        if request.leadIds.contains(where: { $0 <= 0 }) { v.add("lead_ids", "must hold leads' ids") }
+        try v.check()
+        guard let template = try await database.read({ db in try TemplateStore.template(db, id: request.templateId) }) else {
+            throw DomainError.notFound("no template with id \(request.templateId)")
+        }
+        guard template.active else { throw DomainError.failedPrecondition("template \(template.id) (\(template.name)) is retired") }
+        let (_, configuration) = try await catalogue(context)
+        let sender = try await leads.user(caller.userID, context)
+        let filler = Filler(self, context, configuration: configuration, sender: sender)
+        let subject = TemplateText(template.subject), body = TemplateText(template.body)
+        let now = clock.millis()
+        var messages: [MessageRecord] = []
+        var failures: [RpcV1.ItemFailure] = []
+        var seen: Set<Int64> = []
+        for id in request.leadIds where seen.insert(id).inserted {
+            guard let lead = try await leads.lead(id, context) else {
+                failures.append(RpcV1.ItemFailure(id: id, status: RpcV1.Status(code: .notFound, message: "no lead with id \(id) that you may see")))
+                continue
+            }
+            guard let to = lead.emails.first, !to.isEmpty else {
+                failures.append(RpcV1.ItemFailure(id: id, status: RpcV1.Status(code: .failedPrecondition, message: "lead \(id) has no e-mail address")))
+                continue
+            }
+            let rendered = try await filler.render(subject: subject, body: body, kind: template.bodyKind, lead: lead)
+            if !rendered.emptyTags.isEmpty && !request.allowEmptyValues {
+                failures.append(RpcV1.ItemFailure(id: id, status: RpcV1.Status(
+                    code: .failedPrecondition, message: "lead \(id) has no value for \(rendered.emptyTags.joined(separator: ", ")): not sent (allow_empty_values sends it with them empty)")))
+                continue
+            }
+            messages.append(MessageRecord(
+                leadID: id, templateID: template.id, recipient: to, senderName: sender?.name ?? "", subject: rendered.subject, body: rendered.body,
+                bodyKind: template.bodyKind, messageID: "", nextAttemptAt: now, createdBy: caller.userID, createdAt: now))
+        }
+        if request.dryRun {
+            return CommsV1.SendResponse(messages: messages.map(\.wire), failures: failures)
+        }
+        let queued = messages, refused = failures, domain = messageIDDomain
+        // Stored with their events in the transaction that answers the call.
+        let saved = try await database.mutate(context, caller: caller, now: now) { db -> CommsV1.SendResponse in
+            var out: [CommsV1.Message] = []
+            for var message in queued {
+                message.messageID = "pending-\(UUID().uuidString)"
+                var stored = try MessageStore.insert(db, message)
+                stored.messageID = "\(stored.id).\(now)@\(domain)"
+                try db.execute(sql: "UPDATE message SET message_id = ? WHERE id = ?", arguments: [stored.messageID, stored.id])
+                try CommsEvents.append(db, .queued, stored, at: now)
+                out.append(stored.wire)
+            }
+            return CommsV1.SendResponse(messages: out, failures: refused)
+        }
+        return saved
+    }
+
+    /// A message, when the caller sent it, sees every lead, or may see its lead.
+    func visibleMessage(_ id: Int64, _ caller: Caller, _ context: ServerContext) async throws -> MessageRecord {
+        guard let message = try await database.read({ db in try MessageStore.message(db, id: id) }) else {
+            throw DomainError.notFound("no message with id \(id)")
+        }
+        if caller.role.seesAllLeads || message.createdBy == caller.userID { return message }
+        guard try await leads.lead(message.leadID, context) != nil else { throw DomainError.notFound("no message with id \(id)") }
+        return message
+    }
+
+    func getMessage(request: CommsV1.GetMessageRequest, context: ServerContext) async throws -> CommsV1.Message {
+        try await visibleMessage(request.id, try context.caller(), context).wire
+    }
+
+    func listMessages(request: CommsV1.ListMessagesRequest, context: ServerContext) async throws -> CommsV1.ListMessagesResponse {
+        let caller = try context.caller()
+        var v = Violations()
+        let limit = PageSize.resolve(request.pageSize, into: &v)
+        var query = ListQuery(table: "message", order: [(.init("created_at"), true)])
+        if request.leadId < 0 { v.add("lead_id", "must not be negative") }
+        if request.leadId > 0 { query.require("lead_id = ?", [request.leadId]) }
+        var statuses: [String] = []
+        for (i, status) in request.statuses.enumerated().prefix(10) {
+            switch status {
+            case .queued: statuses.append("queued")
+            case .sending: statuses.append("sending")
+            case .sent: statuses.append("sent")
+            case .retrying: statuses.append("retrying")
+            case .failed: statuses.append("failed")
+            default: v.add("statuses[\(i)]", "is not a known status")
+            }
+        }
+        query.require("status", in: statuses)
+        if let range = request.created {
+            if range.fromMs > 0 { query.require("created_at >= ?", [range.fromMs]) }
+            if range.toMs > 0 { query.require("created_at < ?", [range.toMs]) }
+        }
+        let fingerprint = PageCursor.fingerprint(of: request, caller: caller) { $0.pageToken = ""; $0.pageSize = 0 }
+        let cursor = PageCursor.decode(request.pageToken, query: fingerprint, into: &v)
+        try v.check()
+        if !caller.role.seesAllLeads {
+            if request.leadId > 0 {
+                guard try await leads.lead(request.leadId, context) != nil else { throw DomainError.notFound("no lead with id \(request.leadId) that you may see") }
+            } else {
+                query.require("created_by = ?", [caller.userID])
+            }
+        }
+        let page = try await database.read { [query] db in try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, record: MessageStore.record) }
+        return CommsV1.ListMessagesResponse(messages: page.records.map(\.wire), nextPageToken: page.next?.token ?? "")
+    }
+
+    func retryMessage(request: CommsV1.RetryMessageRequest, context: ServerContext) async throws -> CommsV1.Message {
+        let caller = try context.caller()
+        _ = try await visibleMessage(request.id, caller, context)
+        let now = clock.millis()
+        return try await database.mutate(context, caller: caller, now: now) { db in
+            guard var message = try MessageStore.message(db, id: request.id) else { throw DomainError.notFound("no message with id \(request.id)") }
+            guard message.status == .failed else {
+                throw DomainError.failedPrecondition("message \(message.id) is \(message.status.rawValue); only a failed message is retried")
+            }
+            message.status = .queued
+            message.attempts = 0
+            message.nextAttemptAt = now
+            try MessageStore.updateDelivery(db, message)
+            try CommsEvents.append(db, .deliveryChanged, message, at: now)
+            return message.wire
+        }
+    }
+
+    func listEvents(request: CommsV1.ListEventsRequest, context: ServerContext) async throws -> CommsV1.ListEventsResponse {
+        try EventFeed<CommsV1.CommsEvent>.requireReader(try context.caller())
+        let (events, head) = try await feed.list(after: request.after, limit: request.limit)
+        return CommsV1.ListEventsResponse(events: events, head: head)
+    }
+
+    func watchEvents(request: CommsV1.WatchEventsRequest, response: ResponseWriter<CommsV1.CommsEvent>, context: ServerContext) async throws {
+        try EventFeed<CommsV1.CommsEvent>.requireReader(try context.caller())
+        try await feed.watch(after: request.after, to: response)
+    }
+}

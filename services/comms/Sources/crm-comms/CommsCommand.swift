@@ -1,0 +1,50 @@
+import ArgumentParser
+import CRMRPC
+import CRMService
+import CommsService
+import Foundation
+import Logging
+
+/// crm-comms: templates with #tags, sending, and each lead's messages.
+@main
+struct CommsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crm-comms",
+        abstract: "Serves message templates with #tags, renders and sends them to leads, and keeps each lead's messages.",
+        discussion: """
+            Reads leads, the lead configuration and users from crm-leads (peer.leads) with the caller's token; without it \
+            those calls are UNAVAILABLE. Messages are delivered to a Maildir folder (--maildir; by default `outbox` beside \
+            the database), one RFC 5322 file per message, with retries and a delivery status on each.
+            """)
+
+    @OptionGroup var options: ServiceOptions
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("The Maildir folder messages are delivered to. Env: CRM_MAILDIR.", valueName: "path"))
+    var maildir: String?
+
+    @Option(help: ArgumentHelp("The From address of every message. Env: CRM_MAIL_FROM.", valueName: "address"))
+    var mailFrom: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let defaults = ServiceSettings(port: 7703, databasePath: "var/comms.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701)])
+        let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        let folder = maildir ?? environment["CRM_MAILDIR"]
+            ?? URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().appendingPathComponent("outbox").path
+        let from = mailFrom ?? environment["CRM_MAIL_FROM"] ?? "crm@localhost.localdomain"
+        guard from.split(separator: "@").count == 2, !from.contains(" "), !from.contains("<") else {
+            throw ValidationError("--mail-from: must be an address such as crm@example.com")
+        }
+        ServiceMain.bootstrap(settings)
+        var logger = Logger(label: "crm-comms")
+        logger.logLevel = settings.logLevel
+        let server = try ServiceMain.start("crm-comms") {
+            let leads = settings.peers["leads"].map { LeadsReader.rpc(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
+            return try CommsServer(CommsServer.Configuration(
+                databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads, maildir: folder, fromAddress: from), logger: logger)
+        }
+        try await ServiceMain.serve("crm-comms", settings: settings, router: server.router(), background: server.background)
+        try server.database.close()
+    }
+}
