@@ -79,9 +79,17 @@ struct Leads: AsyncParsableCommand {
                     try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
                 }
                 var table = leadDetails(lead, names)
-                if !output.json { table.rows += await openWorkRows(lead.id) }
+                if !output.json { table.rows += await openWorkRows(lead.id) + (await messageRows(lead.id)) }
                 try output.print(lead, table)
             }
+        }
+
+        /// The lead's last messages, from crm-comms (nothing when it does not answer).
+        private func messageRows(_ id: Int64) async -> [[String]] {
+            guard let page = try? await connection.withComms({ client, options in
+                try await client.listMessages(CommsV1.ListMessagesRequest(leadId: id, pageSize: 3), options: options)
+            }) else { return [] }
+            return page.messages.map { ["message", "\(showTime($0.createdAt)) \($0.subject) (\(Messages.status($0.status)))"] }
         }
 
         /// The lead's open activities and tasks, from crm-activities; a line saying so when it

@@ -204,6 +204,26 @@ struct CRMUpTests {
         }
         #expect(converted.out.contains("converted"), "\(converted.out)")
 
+        // A template with #tags, validated when saved, sent to the won lead, delivered into the Maildir under --data.
+        let body = folder.appendingPathComponent("offer.txt")
+        try Data("Hello #lead.first_name,\nyour contract for #lead.company is ready. Order #123.\n-- #sender.name\n".utf8).write(to: body)
+        let badTemplate = try await crm.run("templates", "add", "Broken", "--subject", "For #lead.compnay", "--body", body.path)
+        #expect(badTemplate.status == 64 && badTemplate.err.contains("#lead.compnay"), "\(badTemplate.err)")
+        let template = try await crm.run("templates", "add", "Contract ready", "--subject", "Your contract, #lead.full_name", "--body", body.path, "--json")
+        let templateID = try #require(try json(template.out)["id"] as? Int, "\(template.err)")
+        let sent = try await crm.run("send", String(templateID), "--lead", String(id))
+        #expect(sent.status == 0 && sent.out.contains("Queued 1 messages"), "\(sent.out)\(sent.err)")
+        let outbox = data.appendingPathComponent("outbox/new")
+        var files: [String] = []
+        for _ in 0..<200 where files.isEmpty {
+            files = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
+            if files.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let mail = try String(contentsOf: outbox.appendingPathComponent(try #require(files.first, "nothing reached \(outbox.path)")), encoding: .utf8)
+        #expect(mail.contains("To: <ana@acme.com>") && mail.contains("Subject: =?UTF-8?B?"), "\(mail)")
+        let messages = try await crm.run("messages", "list", "--lead", String(id))
+        #expect(messages.out.contains("sent") && messages.out.contains("Your contract"), "\(messages.out)")
+
         let status = try await crm.run("status", "--json")
         #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")
         // crm up gives every service a metrics endpoint, and status says where it is.
@@ -227,7 +247,7 @@ struct CRMUpTests {
         // A service that dies takes the others down, and says so.
         for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }
         #expect(await second.exitStatus() == 1)
-        #expect(second.text.contains(/crm-(leads|activities) was killed by signal 9, so every service was stopped/), "\(second.text)")
+        #expect(second.text.contains(/crm-(leads|activities|comms) was killed by signal 9, so every service was stopped/), "\(second.text)")
         #expect(processes(mentioning: folder.path).isEmpty)
     }
 
