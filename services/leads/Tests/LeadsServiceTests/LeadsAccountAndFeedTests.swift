@@ -207,3 +207,27 @@ struct LeadsNoGuessingTests {
         await service.stop()
     }
 }
+
+@Suite("a duplicate's refusal names only what the caller may see", .timeLimit(.minutes(1)))
+struct LeadsDuplicateLeakTests {
+    @Test("an agent creating or importing a lead with the e-mail of a lead hidden from them learns that a duplicate exists, not which lead")
+    func hiddenDuplicate() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let (_, agent) = try await service.user("ana", role: .agent, admin: admin)
+        let hidden = try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Hidden", emails: ["secret@x.com"], country: "ES")), options: admin)
+        let refused = await #expect(throws: RPCError.self) {
+            try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Mine", emails: ["secret@x.com"], country: "ES")), options: agent)
+        }
+        #expect(refused?.code == .alreadyExists && refused?.message.contains("a lead you may not see") == true, "\(String(describing: refused))")
+        #expect(refused?.message.contains("lead \(hidden.id)") == false)
+        let imported = try await service.leadsClient.importLeads(LeadsV1.ImportLeadsRequest(csv: Array("full_name,emails\nMine,secret@x.com\n".utf8)), options: agent)
+        #expect(imported.errors.first?.message.contains("a lead you may not see") == true && imported.errors.first?.message.contains("lead \(hidden.id) ") == false, "\(imported.errors)")
+        // The admin, who sees it, is told which lead it is.
+        let named = await #expect(throws: RPCError.self) {
+            try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Again", emails: ["secret@x.com"], country: "ES")), options: admin)
+        }
+        #expect(named?.message.hasPrefix("lead \(hidden.id) has the same email") == true, "\(String(describing: named))")
+        await service.stop()
+    }
+}

@@ -140,7 +140,8 @@ extension LeadsHandler {
                                              message: "has the same \(contact.kind) as row \(seen[contact]!) (\(contact.value))")], duplicate: true)
                     }
                     if let match = try LeadStore.firstDuplicate(db, emails: lead.emails, phones: lead.phones) {
-                        return reject([.init(row: row.number, column: plan.header(of: match.kind + "s"), message: "has the same \(match.kind) as lead \(match.leadID) (\(match.value))")], duplicate: true)
+                        return reject([.init(row: row.number, column: plan.header(of: match.kind + "s"),
+                                             message: "has the same \(match.kind) as \(try Self.duplicateOwner(db, match.leadID, caller)) (\(match.value))")], duplicate: true)
                     }
                 }
                 for contact in row.contacts where seen[contact] == nil { seen[contact] = row.number }
