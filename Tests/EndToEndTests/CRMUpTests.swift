@@ -223,6 +223,13 @@ struct CRMUpTests {
         #expect(mail.contains("To: <ana@acme.com>") && mail.contains("Subject: =?UTF-8?B?"), "\(mail)")
         let messages = try await crm.run("messages", "list", "--lead", String(id))
         #expect(messages.out.contains("sent") && messages.out.contains("Your contract"), "\(messages.out)")
+        // The delivered message is in the lead's history in crm-leads too.
+        var leadHistory = ""
+        for _ in 0..<100 where !leadHistory.contains("message sent") {
+            leadHistory = try await crm.run("leads", "history", String(id)).out
+            if !leadHistory.contains("message sent") { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(leadHistory.contains("message sent") && leadHistory.contains("Your contract"), "\(leadHistory)")
 
         let status = try await crm.run("status", "--json")
         #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")

@@ -62,12 +62,14 @@ extension LeadsV1 {
             public static let exportLeads = MethodDescriptor(service: "crm.leads.v1.Leads", method: "ExportLeads", kind: .serverStreaming)
             /// Marks a lead read or unread for the caller.
             public static let markRead = MethodDescriptor(service: "crm.leads.v1.Leads", method: "MarkRead", kind: .unary)
+            /// Records a message sent to a lead in its history (services only).
+            public static let recordMessage = MethodDescriptor(service: "crm.leads.v1.Leads", method: "RecordMessage", kind: .unary)
             /// Reads the event feed.
             public static let listEvents = MethodDescriptor(service: "crm.leads.v1.Leads", method: "ListEvents", kind: .unary)
             /// Follows the event feed.
             public static let watchEvents = MethodDescriptor(service: "crm.leads.v1.Leads", method: "WatchEvents", kind: .serverStreaming)
             /// Every method of the service.
-            public static let all: [MethodDescriptor] = [createLead, getLead, updateLead, listLeads, acceptLead, startProgress, winLead, loseLead, cancelLead, deleteLead, convertLead, getConversion, assignLeads, listAssignments, saveAssignmentRule, listAssignmentRules, deleteAssignmentRule, addNote, listNotes, listHistory, findDuplicates, mergeLeads, importLeads, exportLeads, markRead, listEvents, watchEvents]
+            public static let all: [MethodDescriptor] = [createLead, getLead, updateLead, listLeads, acceptLead, startProgress, winLead, loseLead, cancelLead, deleteLead, convertLead, getConversion, assignLeads, listAssignments, saveAssignmentRule, listAssignmentRules, deleteAssignmentRule, addNote, listNotes, listHistory, findDuplicates, mergeLeads, importLeads, exportLeads, markRead, recordMessage, listEvents, watchEvents]
         }
 
         /// What a server implements to host the service.
@@ -122,6 +124,8 @@ extension LeadsV1 {
             func exportLeads(request: LeadsV1.ExportLeadsRequest, response: ResponseWriter<RpcV1.CsvChunk>, context: ServerContext) async throws
             /// Marks a lead read or unread for the caller.
             func markRead(request: LeadsV1.MarkReadRequest, context: ServerContext) async throws -> LeadsV1.MarkReadResponse
+            /// Records a message sent to a lead in its history (services only).
+            func recordMessage(request: LeadsV1.RecordMessageRequest, context: ServerContext) async throws -> LeadsV1.RecordMessageResponse
             /// Reads the event feed.
             func listEvents(request: LeadsV1.ListEventsRequest, context: ServerContext) async throws -> LeadsV1.ListEventsResponse
             /// Follows the event feed.
@@ -261,6 +265,11 @@ extension LeadsV1 {
                 try await connection.unary(Method.markRead, request: request, options: options)
             }
 
+            /// Records a message sent to a lead in its history (services only).
+            public func recordMessage(_ request: LeadsV1.RecordMessageRequest, options: CallOptions = CallOptions()) async throws(RPCError) -> LeadsV1.RecordMessageResponse {
+                try await connection.unary(Method.recordMessage, request: request, options: options)
+            }
+
             /// Reads the event feed.
             public func listEvents(_ request: LeadsV1.ListEventsRequest, options: CallOptions = CallOptions()) async throws(RPCError) -> LeadsV1.ListEventsResponse {
                 try await connection.unary(Method.listEvents, request: request, options: options)
@@ -352,6 +361,9 @@ extension LeadsV1.Leads.ServiceProtocol {
         }
         router.registerUnary(LeadsV1.Leads.Method.markRead) { (request: LeadsV1.MarkReadRequest, context) -> LeadsV1.MarkReadResponse in
             try await self.markRead(request: request, context: context)
+        }
+        router.registerUnary(LeadsV1.Leads.Method.recordMessage) { (request: LeadsV1.RecordMessageRequest, context) -> LeadsV1.RecordMessageResponse in
+            try await self.recordMessage(request: request, context: context)
         }
         router.registerUnary(LeadsV1.Leads.Method.listEvents) { (request: LeadsV1.ListEventsRequest, context) -> LeadsV1.ListEventsResponse in
             try await self.listEvents(request: request, context: context)

@@ -1391,6 +1391,40 @@ extension LeadsV1 {
         public init() {}
     }
 
+    /// Records a message sent to a lead in the lead's history (crm-comms calls it once the message is
+    /// delivered; services only). Send it with an idempotency key: a retry records nothing twice.
+    public struct RecordMessageRequest: Sendable, Hashable {
+        /// The lead.
+        public var leadId: Int64 = 0
+        /// The message's id in crm-comms.
+        public var messageId: Int64 = 0
+        /// Its subject as sent.
+        public var subject: String = ""
+        /// The address it went to.
+        public var to: String = ""
+        /// When it was delivered (Unix ms).
+        public var sentAt: Int64 = 0
+        /// Who sent it (user id).
+        public var senderId: Int64 = 0
+
+        public init() {}
+
+        public init(leadId: Int64 = 0, messageId: Int64 = 0, subject: String = "", to: String = "", sentAt: Int64 = 0, senderId: Int64 = 0) {
+            self.leadId = leadId
+            self.messageId = messageId
+            self.subject = subject
+            self.to = to
+            self.sentAt = sentAt
+            self.senderId = senderId
+        }
+    }
+
+    /// The answer to RecordMessage.
+    public struct RecordMessageResponse: Sendable, Hashable {
+
+        public init() {}
+    }
+
     /// An account created from a won lead.
     public struct Account: Sendable, Hashable {
         /// The account's id.
@@ -3671,6 +3705,79 @@ extension LeadsV1.MarkReadResponse: WireMessage, CBridged {
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__MarkReadResponse> {
         let c = arena.message(Crm__Leads__V1__MarkReadResponse.self)
         crm__leads__v1__mark_read_response__init(c)
+        return c
+    }
+}
+
+extension LeadsV1.RecordMessageRequest: WireMessage, CBridged {
+    public static let protoMessageName = "crm.leads.v1.RecordMessageRequest"
+
+    typealias CStruct = Crm__Leads__V1__RecordMessageRequest
+
+    nonisolated(unsafe) static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+        var message = Crm__Leads__V1__RecordMessageRequest()
+        crm__leads__v1__record_message_request__init(&message)
+        return message.base.descriptor
+    }()
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) {
+        self = try CBridge.decode(Self.self, from: bytes, limits: limits)
+    }
+
+    public func serialize<Sink: WireSink>(into sink: inout Sink) throws(WireError) {
+        try CBridge.encode(self, into: &sink)
+    }
+
+    init(cMessage pointer: UnsafePointer<Crm__Leads__V1__RecordMessageRequest>) {
+        self.init()
+        let c = pointer.pointee
+        leadId = c.lead_id
+        messageId = c.message_id
+        subject = CBridge.string(c.subject)
+        to = CBridge.string(c.to)
+        sentAt = c.sent_at
+        senderId = c.sender_id
+    }
+
+    func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__RecordMessageRequest> {
+        let c = arena.message(Crm__Leads__V1__RecordMessageRequest.self)
+        crm__leads__v1__record_message_request__init(c)
+        c.pointee.lead_id = leadId
+        c.pointee.message_id = messageId
+        c.pointee.subject = try arena.string(subject, field: "subject")
+        c.pointee.to = try arena.string(to, field: "to")
+        c.pointee.sent_at = sentAt
+        c.pointee.sender_id = senderId
+        return c
+    }
+}
+
+extension LeadsV1.RecordMessageResponse: WireMessage, CBridged {
+    public static let protoMessageName = "crm.leads.v1.RecordMessageResponse"
+
+    typealias CStruct = Crm__Leads__V1__RecordMessageResponse
+
+    nonisolated(unsafe) static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+        var message = Crm__Leads__V1__RecordMessageResponse()
+        crm__leads__v1__record_message_response__init(&message)
+        return message.base.descriptor
+    }()
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) {
+        self = try CBridge.decode(Self.self, from: bytes, limits: limits)
+    }
+
+    public func serialize<Sink: WireSink>(into sink: inout Sink) throws(WireError) {
+        try CBridge.encode(self, into: &sink)
+    }
+
+    init(cMessage pointer: UnsafePointer<Crm__Leads__V1__RecordMessageResponse>) {
+        self.init()
+    }
+
+    func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__RecordMessageResponse> {
+        let c = arena.message(Crm__Leads__V1__RecordMessageResponse.self)
+        crm__leads__v1__record_message_response__init(c)
         return c
     }
 }

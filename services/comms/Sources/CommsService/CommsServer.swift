@@ -49,7 +49,7 @@ public final class CommsServer: Sendable {
         let clock = configuration.clock
         worker = DeliveryWorker(
             database: database, transport: try MaildirTransport(root: URL(fileURLWithPath: configuration.maildir)), policy: configuration.retry,
-            fromAddress: configuration.fromAddress, logger: logger, clock: { clock.millis() })
+            fromAddress: configuration.fromAddress, logger: logger, clock: { clock.millis() }, record: configuration.leads.recordMessage)
     }
 
     public func router() -> RPCRouter {
@@ -62,6 +62,15 @@ public final class CommsServer: Sendable {
 
     /// What runs beside the server: the delivery worker.
     public var background: [any Service] { [worker] }
+
+    /// A token crm-comms signs for its own calls to the other services.
+    public static func serviceToken(secret: String, clock: WallClock = .system) throws -> @Sendable () -> String {
+        let signer = try TokenSigner(secret: secret)
+        return {
+            let now = clock.millis()
+            return signer.sign(TokenSigner.Claims(caller: Caller(userID: 0, role: .service, unitID: 0), issuedAt: now, expiresAt: now + 300_000))
+        }
+    }
 
     /// Delivers what is due now (tests call this instead of running the worker).
     public func deliverDue() async throws -> Int { try await worker.deliverDue() }

@@ -14,20 +14,26 @@ public struct LeadsReader: Sendable {
     public var configuration: @Sendable (_ context: ServerContext) async throws -> LeadsV1.Configuration
     public var user: @Sendable (_ id: Int64, _ context: ServerContext) async throws -> LeadsV1.User?
     public var account: CallerDirectory.Lookup
+    /// Records a delivered message in its lead's history, as crm-comms itself (a service).
+    public var recordMessage: @Sendable (_ message: LeadsV1.RecordMessageRequest) async throws -> Void
 
     public init(
         lead: @escaping @Sendable (Int64, ServerContext) async throws -> LeadsV1.Lead?,
         configuration: @escaping @Sendable (ServerContext) async throws -> LeadsV1.Configuration,
         user: @escaping @Sendable (Int64, ServerContext) async throws -> LeadsV1.User?,
-        account: @escaping CallerDirectory.Lookup
+        account: @escaping CallerDirectory.Lookup,
+        recordMessage: @escaping @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void = { _ in }
     ) {
         self.lead = lead
         self.configuration = configuration
         self.user = user
         self.account = account
+        self.recordMessage = recordMessage
     }
 
-    public static func rpc(_ client: RPCClient) -> LeadsReader {
+    /// Asks the crm-leads at `client`; `serviceToken` signs crm-comms' own calls (the history
+    /// entries of delivered messages), which no user makes.
+    public static func rpc(_ client: RPCClient, serviceToken: @escaping @Sendable () -> String = { "" }) -> LeadsReader {
         LeadsReader(
             lead: { id, context in
                 do {
@@ -56,6 +62,11 @@ public struct LeadsReader: Sendable {
                 } catch let error as RPCError where error.code == .unauthenticated {
                     return nil
                 } catch let error as RPCError { throw unavailable(error, "whether your account is active") }
+            },
+            recordMessage: { request in
+                let options = CallOptions(timeout: .seconds(10), metadata: Metadata(
+                    authorization: "Bearer \(serviceToken())", idempotencyKey: "comms-message-\(request.messageId)"))
+                _ = try await LeadsV1.Leads.Client(client).recordMessage(request, options: options)
             })
     }
 
@@ -77,7 +88,8 @@ public struct LeadsReader: Sendable {
         lead: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
         configuration: { _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
         user: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
-        account: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") })
+        account: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
+        recordMessage: { _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") })
 }
 
 /// The catalogue's values for one lead: every tag with the text it stands for ("" when the lead

@@ -3,6 +3,7 @@ import CRMRPC
 import CRMService
 import CommsService
 import Foundation
+import CRMDomain
 import Logging
 
 /// crm-comms: templates with #tags, sending, and each lead's messages.
@@ -40,7 +41,8 @@ struct CommsCommand: AsyncParsableCommand {
         var logger = Logger(label: "crm-comms")
         logger.logLevel = settings.logLevel
         let server = try ServiceMain.start("crm-comms") {
-            let leads = settings.peers["leads"].map { LeadsReader.rpc(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
+            let token = try CommsServer.serviceToken(secret: settings.authSecret)
+            let leads = settings.peers["leads"].map { LeadsReader.rpc(RPCClient(host: $0.host, port: $0.port), serviceToken: token) } ?? .unconfigured
             return try CommsServer(CommsServer.Configuration(
                 databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads, maildir: folder, fromAddress: from), logger: logger)
         }

@@ -143,4 +143,20 @@ struct CommsServiceTests {
         #expect(files.count == 1 && files[0].contains("Message-ID: <\(sent.messages[0].messageId)>"))
         #expect(try await service.server.deliverDue() == 0)
     }
+
+    @Test("a delivered message goes into its lead's history in crm-leads, once, even when crm-leads was down at first")
+    func recordedInLeadHistory() async throws {
+        let service = try service()
+        defer { service.stop() }
+        let t = try await template(service, subject: "Hi #lead.first_name", body: "Hello")
+        service.table.leadsDown.withLock { $0 = true }
+        let sent: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: [7]), as: admin)
+        #expect(try await service.server.deliverDue() == 1)
+        #expect(service.table.recorded.withLock { $0.isEmpty })
+        service.table.leadsDown.withLock { $0 = false }
+        _ = try await service.server.deliverDue()
+        _ = try await service.server.deliverDue()
+        let recorded = service.table.recorded.withLock { $0 }
+        #expect(recorded.map(\.messageId) == [sent.messages[0].id] && recorded.first?.subject == "Hi Ana" && recorded.first?.leadId == 7)
+    }
 }

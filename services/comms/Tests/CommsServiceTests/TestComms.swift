@@ -37,7 +37,11 @@ final class TestComms: Sendable {
                     customFields: [LeadsV1.CustomFieldDefinition(key: "cups", label: "CUPS")])
             },
             user: { id, _ in table.users.withLock { $0[id] } },
-            account: { claimed, _ in claimed })
+            account: { claimed, _ in claimed },
+            recordMessage: { request in
+                if table.leadsDown.withLock({ $0 }) { throw RPCError(.unavailable, "crm-leads is down") }
+                table.recorded.withLock { $0.append(request) }
+            })
         server = try CommsServer(CommsServer.Configuration(
             databasePath: folder.appendingPathComponent("comms.sqlite").path, authSecret: Self.secret, leads: reader,
             maildir: folder.appendingPathComponent("outbox").path, fromAddress: "crm@crm.example"))
@@ -49,6 +53,8 @@ final class TestComms: Sendable {
     final class LeadsTable: Sendable {
         let leads = Mutex<[Int64: (LeadsV1.Lead, Set<Int64>?)]>([:])
         let users = Mutex<[Int64: LeadsV1.User]>([:])
+        let recorded = Mutex<[LeadsV1.RecordMessageRequest]>([])
+        let leadsDown = Mutex(false)
     }
 
     func stop() {

@@ -2167,6 +2167,96 @@ void   crm__leads__v1__mark_read_response__free_unpacked
   assert(message->base.descriptor == &crm__leads__v1__mark_read_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   crm__leads__v1__record_message_request__init
+                     (Crm__Leads__V1__RecordMessageRequest         *message)
+{
+  static const Crm__Leads__V1__RecordMessageRequest init_value = CRM__LEADS__V1__RECORD_MESSAGE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t crm__leads__v1__record_message_request__get_packed_size
+                     (const Crm__Leads__V1__RecordMessageRequest *message)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t crm__leads__v1__record_message_request__pack
+                     (const Crm__Leads__V1__RecordMessageRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t crm__leads__v1__record_message_request__pack_to_buffer
+                     (const Crm__Leads__V1__RecordMessageRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Crm__Leads__V1__RecordMessageRequest *
+       crm__leads__v1__record_message_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Crm__Leads__V1__RecordMessageRequest *)
+     protobuf_c_message_unpack (&crm__leads__v1__record_message_request__descriptor,
+                                allocator, len, data);
+}
+void   crm__leads__v1__record_message_request__free_unpacked
+                     (Crm__Leads__V1__RecordMessageRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &crm__leads__v1__record_message_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   crm__leads__v1__record_message_response__init
+                     (Crm__Leads__V1__RecordMessageResponse         *message)
+{
+  static const Crm__Leads__V1__RecordMessageResponse init_value = CRM__LEADS__V1__RECORD_MESSAGE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t crm__leads__v1__record_message_response__get_packed_size
+                     (const Crm__Leads__V1__RecordMessageResponse *message)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t crm__leads__v1__record_message_response__pack
+                     (const Crm__Leads__V1__RecordMessageResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t crm__leads__v1__record_message_response__pack_to_buffer
+                     (const Crm__Leads__V1__RecordMessageResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &crm__leads__v1__record_message_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Crm__Leads__V1__RecordMessageResponse *
+       crm__leads__v1__record_message_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Crm__Leads__V1__RecordMessageResponse *)
+     protobuf_c_message_unpack (&crm__leads__v1__record_message_response__descriptor,
+                                allocator, len, data);
+}
+void   crm__leads__v1__record_message_response__free_unpacked
+                     (Crm__Leads__V1__RecordMessageResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &crm__leads__v1__record_message_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   crm__leads__v1__account__init
                      (Crm__Leads__V1__Account         *message)
 {
@@ -7189,6 +7279,127 @@ const ProtobufCMessageDescriptor crm__leads__v1__mark_read_response__descriptor 
   (ProtobufCMessageInit) crm__leads__v1__mark_read_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor crm__leads__v1__record_message_request__field_descriptors[6] =
+{
+  {
+    "lead_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, lead_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, message_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sent_at",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, sent_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sender_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RecordMessageRequest, sender_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned crm__leads__v1__record_message_request__field_indices_by_name[] = {
+  0,   /* field[0] = lead_id */
+  1,   /* field[1] = message_id */
+  5,   /* field[5] = sender_id */
+  4,   /* field[4] = sent_at */
+  2,   /* field[2] = subject */
+  3,   /* field[3] = to */
+};
+static const ProtobufCIntRange crm__leads__v1__record_message_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor crm__leads__v1__record_message_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "crm.leads.v1.RecordMessageRequest",
+  "RecordMessageRequest",
+  "Crm__Leads__V1__RecordMessageRequest",
+  "crm.leads.v1",
+  sizeof(Crm__Leads__V1__RecordMessageRequest),
+  6,
+  crm__leads__v1__record_message_request__field_descriptors,
+  crm__leads__v1__record_message_request__field_indices_by_name,
+  1,  crm__leads__v1__record_message_request__number_ranges,
+  (ProtobufCMessageInit) crm__leads__v1__record_message_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define crm__leads__v1__record_message_response__field_descriptors NULL
+#define crm__leads__v1__record_message_response__field_indices_by_name NULL
+#define crm__leads__v1__record_message_response__number_ranges NULL
+const ProtobufCMessageDescriptor crm__leads__v1__record_message_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "crm.leads.v1.RecordMessageResponse",
+  "RecordMessageResponse",
+  "Crm__Leads__V1__RecordMessageResponse",
+  "crm.leads.v1",
+  sizeof(Crm__Leads__V1__RecordMessageResponse),
+  0,
+  crm__leads__v1__record_message_response__field_descriptors,
+  crm__leads__v1__record_message_response__field_indices_by_name,
+  0,  crm__leads__v1__record_message_response__number_ranges,
+  (ProtobufCMessageInit) crm__leads__v1__record_message_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor crm__leads__v1__account__field_descriptors[6] =
 {
   {
@@ -7999,7 +8210,7 @@ const ProtobufCEnumDescriptor crm__leads__v1__lead_event_type__descriptor =
   crm__leads__v1__lead_event_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor crm__leads__v1__leads__method_descriptors[27] =
+static const ProtobufCMethodDescriptor crm__leads__v1__leads__method_descriptors[28] =
 {
   { "CreateLead", &crm__leads__v1__create_lead_request__descriptor, &crm__leads__v1__lead__descriptor },
   { "GetLead", &crm__leads__v1__get_lead_request__descriptor, &crm__leads__v1__lead__descriptor },
@@ -8026,6 +8237,7 @@ static const ProtobufCMethodDescriptor crm__leads__v1__leads__method_descriptors
   { "ImportLeads", &crm__leads__v1__import_leads_request__descriptor, &crm__leads__v1__import_leads_response__descriptor },
   { "ExportLeads", &crm__leads__v1__export_leads_request__descriptor, &crm__rpc__v1__csv_chunk__descriptor },
   { "MarkRead", &crm__leads__v1__mark_read_request__descriptor, &crm__leads__v1__mark_read_response__descriptor },
+  { "RecordMessage", &crm__leads__v1__record_message_request__descriptor, &crm__leads__v1__record_message_response__descriptor },
   { "ListEvents", &crm__leads__v1__list_events_request__descriptor, &crm__leads__v1__list_events_response__descriptor },
   { "WatchEvents", &crm__leads__v1__watch_events_request__descriptor, &crm__leads__v1__lead_event__descriptor },
 };
@@ -8045,17 +8257,18 @@ const unsigned crm__leads__v1__leads__method_indices_by_name[] = {
   22,        /* ImportLeads */
   15,        /* ListAssignmentRules */
   13,        /* ListAssignments */
-  25,        /* ListEvents */
+  26,        /* ListEvents */
   19,        /* ListHistory */
   3,        /* ListLeads */
   18,        /* ListNotes */
   7,        /* LoseLead */
   24,        /* MarkRead */
   21,        /* MergeLeads */
+  25,        /* RecordMessage */
   14,        /* SaveAssignmentRule */
   5,        /* StartProgress */
   2,        /* UpdateLead */
-  26,        /* WatchEvents */
+  27,        /* WatchEvents */
   6         /* WinLead */
 };
 const ProtobufCServiceDescriptor crm__leads__v1__leads__descriptor =
@@ -8065,7 +8278,7 @@ const ProtobufCServiceDescriptor crm__leads__v1__leads__descriptor =
   "Leads",
   "Crm__Leads__V1__Leads",
   "crm.leads.v1",
-  27,
+  28,
   crm__leads__v1__leads__method_descriptors,
   crm__leads__v1__leads__method_indices_by_name
 };
@@ -8269,13 +8482,21 @@ void crm__leads__v1__leads__mark_read(ProtobufCService *service,
   assert(service->descriptor == &crm__leads__v1__leads__descriptor);
   service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void crm__leads__v1__leads__record_message(ProtobufCService *service,
+                                           const Crm__Leads__V1__RecordMessageRequest *input,
+                                           Crm__Leads__V1__RecordMessageResponse_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &crm__leads__v1__leads__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void crm__leads__v1__leads__list_events(ProtobufCService *service,
                                         const Crm__Leads__V1__ListEventsRequest *input,
                                         Crm__Leads__V1__ListEventsResponse_Closure closure,
                                         void *closure_data)
 {
   assert(service->descriptor == &crm__leads__v1__leads__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void crm__leads__v1__leads__watch_events(ProtobufCService *service,
                                          const Crm__Leads__V1__WatchEventsRequest *input,
@@ -8283,7 +8504,7 @@ void crm__leads__v1__leads__watch_events(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &crm__leads__v1__leads__descriptor);
-  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void crm__leads__v1__leads__init (Crm__Leads__V1__Leads_Service *service,
                                   Crm__Leads__V1__Leads_ServiceDestroy destroy)

@@ -1,4 +1,5 @@
 import CRMService
+import CRMWire
 import CommsDomain
 import Foundation
 import GRDB
@@ -17,9 +18,12 @@ final class DeliveryWorker: Service, Sendable {
     let fromAddress: String
     let logger: Logger
     let clock: @Sendable () -> Int64
+    /// Puts a delivered message in its lead's history (crm-leads).
+    let record: @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void
 
     init(database: ServiceDatabase, transport: any MailTransport, policy: RetryPolicy, fromAddress: String, logger: Logger,
-         clock: @escaping @Sendable () -> Int64) {
+         clock: @escaping @Sendable () -> Int64, record: @escaping @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void) {
+        self.record = record
         self.database = database
         self.transport = transport
         self.policy = policy
@@ -60,12 +64,28 @@ final class DeliveryWorker: Service, Sendable {
         }
     }
 
-    /// Delivers what is due now; returns how many were tried.
+    /// Delivers what is due now; returns how many were tried. Then records the delivered ones
+    /// in their leads' histories (those crm-leads could not take before are tried again; the
+    /// idempotency key keeps each to one entry).
     func deliverDue() async throws -> Int {
         let now = clock()
         let due = try await database.read { db in try MessageStore.due(db, now: now, limit: 50) }
         for message in due { try await deliver(message) }
+        try await recordDelivered()
         return due.count
+    }
+
+    func recordDelivered() async throws {
+        let unrecorded = try await database.read { db in try MessageStore.unrecorded(db, limit: 50) }
+        for m in unrecorded {
+            do {
+                try await record(LeadsV1.RecordMessageRequest(leadId: m.leadID, messageId: m.id, subject: m.subject, to: m.recipient, sentAt: m.sentAt, senderId: m.createdBy))
+            } catch {
+                logger.notice("the lead's history could not take a delivered message yet", metadata: ["message": "\(m.id)", "error": "\(error)"])
+                return  // crm-leads is not answering: the rest waits for the next round too
+            }
+            try await database.write { db in try MessageStore.markRecorded(db, id: m.id) }
+        }
     }
 
     private func deliver(_ message: MessageRecord) async throws {

@@ -36,7 +36,9 @@ enum CommsSchema {
                   next_attempt_at INTEGER NOT NULL,
                   sent_at INTEGER NOT NULL,
                   created_by INTEGER NOT NULL,
-                  created_at INTEGER NOT NULL);
+                  created_at INTEGER NOT NULL,
+                  recorded INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX message_unrecorded ON message (recorded, status);
                 CREATE INDEX message_on_lead ON message (lead_id, created_at);
                 CREATE INDEX message_on_created ON message (created_at);
                 CREATE INDEX message_due ON message (status, next_attempt_at);

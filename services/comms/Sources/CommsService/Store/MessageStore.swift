@@ -64,6 +64,15 @@ enum MessageStore {
             """), arguments: [now, limit]).map(record)
     }
 
+    /// Sent messages not yet in their lead's history in crm-leads.
+    static func unrecorded(_ db: Database, limit: Int) throws -> [MessageRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM message WHERE recorded = 0 AND status = 'sent' ORDER BY id LIMIT ?"), arguments: [limit]).map(record)
+    }
+
+    static func markRecorded(_ db: Database, id: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE message SET recorded = 1 WHERE id = ?").execute(arguments: [id])
+    }
+
     /// When the next message falls due, if any does.
     static func nextDue(_ db: Database) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM message WHERE status IN ('queued', 'retrying', 'sending')")

@@ -242,6 +242,24 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         }
     }
 
+    func recordMessage(request: LeadsV1.RecordMessageRequest, context: ServerContext) async throws -> LeadsV1.RecordMessageResponse {
+        let caller = try context.caller()
+        guard caller.role == .service else { throw DomainError.permissionDenied("only a service records the messages sent to a lead") }
+        var v = Violations()
+        if request.leadId <= 0 { v.add("lead_id", "must be a lead's id") }
+        if request.messageId <= 0 { v.add("message_id", "must be a message's id") }
+        TextLimit(characters: 500).check(request.subject, field: "subject", into: &v)
+        TextLimit(characters: 254).check(request.to, field: "to", into: &v)
+        if request.sentAt <= 0 { v.add("sent_at", "must be when it was delivered") }
+        try v.check()
+        return try await env.mutate(context, caller: caller) { db in
+            guard let lead = try LeadStore.lead(db, id: request.leadId) else { throw DomainError.notFound("no lead with id \(request.leadId)") }
+            try LeadStore.addHistory(db, leadID: lead.id, action: "message sent", actorID: request.senderId, at: request.sentAt,
+                                     changes: [("message", "", "\(request.messageId): \(request.subject) (to \(request.to))")], version: lead.version)
+            return LeadsV1.RecordMessageResponse()
+        }
+    }
+
     func listNotes(request: LeadsV1.ListNotesRequest, context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
         let (notes, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
             try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)

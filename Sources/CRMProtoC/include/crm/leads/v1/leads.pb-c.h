@@ -66,6 +66,8 @@ typedef struct Crm__Leads__V1__ImportLeadsResponse Crm__Leads__V1__ImportLeadsRe
 typedef struct Crm__Leads__V1__ExportLeadsRequest Crm__Leads__V1__ExportLeadsRequest;
 typedef struct Crm__Leads__V1__MarkReadRequest Crm__Leads__V1__MarkReadRequest;
 typedef struct Crm__Leads__V1__MarkReadResponse Crm__Leads__V1__MarkReadResponse;
+typedef struct Crm__Leads__V1__RecordMessageRequest Crm__Leads__V1__RecordMessageRequest;
+typedef struct Crm__Leads__V1__RecordMessageResponse Crm__Leads__V1__RecordMessageResponse;
 typedef struct Crm__Leads__V1__Account Crm__Leads__V1__Account;
 typedef struct Crm__Leads__V1__Contact Crm__Leads__V1__Contact;
 typedef struct Crm__Leads__V1__Opportunity Crm__Leads__V1__Opportunity;
@@ -1871,6 +1873,55 @@ struct  Crm__Leads__V1__MarkReadResponse
 
 
 /*
+ * Records a message sent to a lead in the lead's history (crm-comms calls it once the message is
+ * delivered; services only). Send it with an idempotency key: a retry records nothing twice.
+ */
+struct  Crm__Leads__V1__RecordMessageRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The lead.
+   */
+  int64_t lead_id;
+  /*
+   * The message's id in crm-comms.
+   */
+  int64_t message_id;
+  /*
+   * Its subject as sent.
+   */
+  char *subject;
+  /*
+   * The address it went to.
+   */
+  char *to;
+  /*
+   * When it was delivered (Unix ms).
+   */
+  int64_t sent_at;
+  /*
+   * Who sent it (user id).
+   */
+  int64_t sender_id;
+};
+#define CRM__LEADS__V1__RECORD_MESSAGE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__record_message_request__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * The answer to RecordMessage.
+ */
+struct  Crm__Leads__V1__RecordMessageResponse
+{
+  ProtobufCMessage base;
+};
+#define CRM__LEADS__V1__RECORD_MESSAGE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__record_message_response__descriptor) \
+     }
+
+
+/*
  * An account created from a won lead.
  */
 struct  Crm__Leads__V1__Account
@@ -3049,6 +3100,44 @@ Crm__Leads__V1__MarkReadResponse *
 void   crm__leads__v1__mark_read_response__free_unpacked
                      (Crm__Leads__V1__MarkReadResponse *message,
                       ProtobufCAllocator *allocator);
+/* Crm__Leads__V1__RecordMessageRequest methods */
+void   crm__leads__v1__record_message_request__init
+                     (Crm__Leads__V1__RecordMessageRequest         *message);
+size_t crm__leads__v1__record_message_request__get_packed_size
+                     (const Crm__Leads__V1__RecordMessageRequest   *message);
+size_t crm__leads__v1__record_message_request__pack
+                     (const Crm__Leads__V1__RecordMessageRequest   *message,
+                      uint8_t             *out);
+size_t crm__leads__v1__record_message_request__pack_to_buffer
+                     (const Crm__Leads__V1__RecordMessageRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Crm__Leads__V1__RecordMessageRequest *
+       crm__leads__v1__record_message_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   crm__leads__v1__record_message_request__free_unpacked
+                     (Crm__Leads__V1__RecordMessageRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Crm__Leads__V1__RecordMessageResponse methods */
+void   crm__leads__v1__record_message_response__init
+                     (Crm__Leads__V1__RecordMessageResponse         *message);
+size_t crm__leads__v1__record_message_response__get_packed_size
+                     (const Crm__Leads__V1__RecordMessageResponse   *message);
+size_t crm__leads__v1__record_message_response__pack
+                     (const Crm__Leads__V1__RecordMessageResponse   *message,
+                      uint8_t             *out);
+size_t crm__leads__v1__record_message_response__pack_to_buffer
+                     (const Crm__Leads__V1__RecordMessageResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Crm__Leads__V1__RecordMessageResponse *
+       crm__leads__v1__record_message_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   crm__leads__v1__record_message_response__free_unpacked
+                     (Crm__Leads__V1__RecordMessageResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Crm__Leads__V1__Account methods */
 void   crm__leads__v1__account__init
                      (Crm__Leads__V1__Account         *message);
@@ -3366,6 +3455,12 @@ typedef void (*Crm__Leads__V1__MarkReadRequest_Closure)
 typedef void (*Crm__Leads__V1__MarkReadResponse_Closure)
                  (const Crm__Leads__V1__MarkReadResponse *message,
                   void *closure_data);
+typedef void (*Crm__Leads__V1__RecordMessageRequest_Closure)
+                 (const Crm__Leads__V1__RecordMessageRequest *message,
+                  void *closure_data);
+typedef void (*Crm__Leads__V1__RecordMessageResponse_Closure)
+                 (const Crm__Leads__V1__RecordMessageResponse *message,
+                  void *closure_data);
 typedef void (*Crm__Leads__V1__Account_Closure)
                  (const Crm__Leads__V1__Account *message,
                   void *closure_data);
@@ -3500,6 +3595,10 @@ struct Crm__Leads__V1__Leads_Service
                     const Crm__Leads__V1__MarkReadRequest *input,
                     Crm__Leads__V1__MarkReadResponse_Closure closure,
                     void *closure_data);
+  void (*record_message)(Crm__Leads__V1__Leads_Service *service,
+                         const Crm__Leads__V1__RecordMessageRequest *input,
+                         Crm__Leads__V1__RecordMessageResponse_Closure closure,
+                         void *closure_data);
   void (*list_events)(Crm__Leads__V1__Leads_Service *service,
                       const Crm__Leads__V1__ListEventsRequest *input,
                       Crm__Leads__V1__ListEventsResponse_Closure closure,
@@ -3541,6 +3640,7 @@ void crm__leads__v1__leads__init (Crm__Leads__V1__Leads_Service *service,
       function_prefix__ ## import_leads,\
       function_prefix__ ## export_leads,\
       function_prefix__ ## mark_read,\
+      function_prefix__ ## record_message,\
       function_prefix__ ## list_events,\
       function_prefix__ ## watch_events  }
 void crm__leads__v1__leads__create_lead(ProtobufCService *service,
@@ -3643,6 +3743,10 @@ void crm__leads__v1__leads__mark_read(ProtobufCService *service,
                                       const Crm__Leads__V1__MarkReadRequest *input,
                                       Crm__Leads__V1__MarkReadResponse_Closure closure,
                                       void *closure_data);
+void crm__leads__v1__leads__record_message(ProtobufCService *service,
+                                           const Crm__Leads__V1__RecordMessageRequest *input,
+                                           Crm__Leads__V1__RecordMessageResponse_Closure closure,
+                                           void *closure_data);
 void crm__leads__v1__leads__list_events(ProtobufCService *service,
                                         const Crm__Leads__V1__ListEventsRequest *input,
                                         Crm__Leads__V1__ListEventsResponse_Closure closure,
@@ -3704,6 +3808,8 @@ extern const ProtobufCMessageDescriptor crm__leads__v1__import_leads_response__d
 extern const ProtobufCMessageDescriptor crm__leads__v1__export_leads_request__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__mark_read_request__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__mark_read_response__descriptor;
+extern const ProtobufCMessageDescriptor crm__leads__v1__record_message_request__descriptor;
+extern const ProtobufCMessageDescriptor crm__leads__v1__record_message_response__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__account__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__contact__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__opportunity__descriptor;
