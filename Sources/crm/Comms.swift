@@ -170,31 +170,60 @@ struct Templates: AsyncParsableCommand {
 /// `crm send`: a template to leads.
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send a template to leads: each message rendered for its lead, queued, and delivered by crm-comms.",
-        discussion: "A lead you may not see, without an e-mail, or without a value for one of the template's tags gets no message; each is listed with why.")
+        abstract: "Send a template to leads (--lead N...), or to every lead a filter finds (managers): each message rendered for its lead, queued, delivered by crm-comms.",
+        discussion: """
+            A lead you may not see, without an e-mail, or without a value for one of the template's tags gets no message; each is \
+            listed with why. Before a mass message by filter the first message and the count are shown, and on a terminal you \
+            are asked to confirm (--yes for scripts).
+            """)
     @Argument(help: "The template's id.") var template: Int64
     @Option(name: .customLong("lead"), help: "A lead's id (repeat for more).") var leads: [Int64] = []
+    @OptionGroup var filter: LeadFilterOptions
     @Flag(help: "Render and report, sending nothing: the first message and the count.") var dryRun = false
     @Flag(help: "Send even when a tag has no value for a lead (left empty).") var allowEmpty = false
+    @Flag(help: "Send a mass message without asking.") var yes = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await reporting {
-            guard !leads.isEmpty else { throw CLIFailure(.usage, "name the leads with --lead N (repeat for more)") }
-            let answer = try await connection.withComms(changing: !dryRun) { client, options in
-                try await client.send(CommsV1.SendRequest(templateId: template, leadIds: leads, dryRun: dryRun, allowEmptyValues: allowEmpty), options: options)
+            let byFilter = leads.isEmpty
+            guard !byFilter || !filter.isEmpty else {
+                throw CLIFailure(.usage, "name the leads with --lead N (repeat for more), or narrow them with filter options such as --country ES --state pending")
             }
+            guard byFilter || filter.isEmpty else { throw CLIFailure(.usage, "give --lead or filter options, not both") }
+            var request = CommsV1.SendRequest(templateId: template, leadIds: leads, dryRun: dryRun, allowEmptyValues: allowEmpty)
+            if byFilter { request.filter = try filter.filter }
+            if byFilter && !dryRun && !yes {
+                // The preview and the count first: a mass message is not taken back.
+                var preview = request
+                preview.dryRun = true
+                let planned = try await connection.withComms { client, options in try await client.send(preview, options: options) }
+                show(planned, dryRun: true)
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw CLIFailure(.usage, "this sends \(planned.messages.count) messages: add --yes to send them without a terminal to confirm on")
+                }
+                FileHandle.standardError.write(Data("Send \(planned.messages.count) messages? [y/N] ".utf8))
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    print("Nothing sent.")
+                    return
+                }
+            }
+            let answer = try await connection.withComms(changing: !dryRun) { client, options in try await client.send(request, options: options) }
             if output.json { try output.printJSON(answer); return }
-            if dryRun, let first = answer.messages.first {
-                print("To: \(first.to)\nSubject: \(first.subject)\n\n\(first.body)\n")
-            }
-            if !answer.failures.isEmpty {
-                output.printTable(Table(header: ["lead", "not sent because"], rows: answer.failures.map { [String($0.id), $0.status?.message ?? ""] }))
-            }
-            print("\(dryRun ? "Would send" : "Queued") \(answer.messages.count) messages; \(answer.failures.count) leads left out.")
+            show(answer, dryRun: dryRun)
             if !answer.failures.isEmpty { throw ExitCode(CLIFailure.Kind.failed.rawValue) }
         }
+    }
+
+    private func show(_ answer: CommsV1.SendResponse, dryRun: Bool) {
+        if dryRun, let first = answer.messages.first {
+            print("To: \(first.to)\nSubject: \(first.subject)\n\n\(first.body)\n")
+        }
+        if !answer.failures.isEmpty {
+            output.printTable(Table(header: ["lead", "not sent because"], rows: answer.failures.map { [String($0.id), $0.status?.message ?? ""] }))
+        }
+        print("\(dryRun ? "Would send" : "Queued") \(answer.messages.count) messages; \(answer.failures.count) leads left out.")
     }
 }
 

@@ -223,6 +223,11 @@ struct CRMUpTests {
         #expect(mail.contains("To: <ana@acme.com>") && mail.contains("Subject: =?UTF-8?B?"), "\(mail)")
         let messages = try await crm.run("messages", "list", "--lead", String(id))
         #expect(messages.out.contains("sent") && messages.out.contains("Your contract"), "\(messages.out)")
+        // A mass message by filter: refused without --yes when there is no terminal, sent with it.
+        let unconfirmed = try await crm.run("send", String(templateID), "--country", "ES")
+        #expect(unconfirmed.status == 64 && unconfirmed.err.contains("--yes") && unconfirmed.out.contains("Would send"), "\(unconfirmed.out)\(unconfirmed.err)")
+        let mass = try await crm.run("send", String(templateID), "--country", "ES", "--yes")
+        #expect(mass.out.contains("Queued"), "\(mass.out)\(mass.err)")
         // The delivered message is in the lead's history in crm-leads too.
         var leadHistory = ""
         for _ in 0..<100 where !leadHistory.contains("message sent") {

@@ -547,21 +547,25 @@ extension CommsV1 {
     public struct SendRequest: Sendable, Hashable {
         /// The template.
         public var templateId: Int64 = 0
-        /// The leads, at most 10,000.
+        /// The leads, at most 10,000; or none, and a filter.
         public var leadIds: [Int64] = []
         /// Render and report, but send nothing.
         public var dryRun: Bool = false
         /// Send even when a tag has no value for a lead (it is left empty); by default such a lead
         /// fails with the tags named, so no message ever goes out with a hole in it.
         public var allowEmptyValues: Bool = false
+        /// Instead of lead_ids: every lead this filter finds (as crm-leads lists them for the caller),
+        /// at most 10,000. A mass message by filter needs a manager's or an admin's role.
+        public var filter: LeadsV1.LeadFilter? = nil
 
         public init() {}
 
-        public init(templateId: Int64 = 0, leadIds: [Int64] = [], dryRun: Bool = false, allowEmptyValues: Bool = false) {
+        public init(templateId: Int64 = 0, leadIds: [Int64] = [], dryRun: Bool = false, allowEmptyValues: Bool = false, filter: LeadsV1.LeadFilter? = nil) {
             self.templateId = templateId
             self.leadIds = leadIds
             self.dryRun = dryRun
             self.allowEmptyValues = allowEmptyValues
+            self.filter = filter
         }
     }
 
@@ -1434,6 +1438,7 @@ extension CommsV1.SendRequest: WireMessage, CBridged {
         leadIds = CBridge.array(c.lead_ids, count: c.n_lead_ids)
         dryRun = c.dry_run != 0
         allowEmptyValues = c.allow_empty_values != 0
+        filter = c.filter.map { LeadsV1.LeadFilter(cMessage: $0) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__SendRequest> {
@@ -1444,6 +1449,7 @@ extension CommsV1.SendRequest: WireMessage, CBridged {
         c.pointee.lead_ids = arena.copy(leadIds)
         c.pointee.dry_run = dryRun ? 1 : 0
         c.pointee.allow_empty_values = allowEmptyValues ? 1 : 0
+        if let value = filter { c.pointee.filter = try value.toCMessage(arena) }
         return c
     }
 }

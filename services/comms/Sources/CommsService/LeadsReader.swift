@@ -14,6 +14,8 @@ public struct LeadsReader: Sendable {
     public var configuration: @Sendable (_ context: ServerContext) async throws -> LeadsV1.Configuration
     public var user: @Sendable (_ id: Int64, _ context: ServerContext) async throws -> LeadsV1.User?
     public var account: CallerDirectory.Lookup
+    /// The leads a filter finds for the caller, at most `limit` (more: FAILED_PRECONDITION).
+    public var leads: @Sendable (_ filter: LeadsV1.LeadFilter, _ limit: Int, _ context: ServerContext) async throws -> [LeadsV1.Lead]
     /// Records a delivered message in its lead's history, as crm-comms itself (a service).
     public var recordMessage: @Sendable (_ message: LeadsV1.RecordMessageRequest) async throws -> Void
 
@@ -22,8 +24,10 @@ public struct LeadsReader: Sendable {
         configuration: @escaping @Sendable (ServerContext) async throws -> LeadsV1.Configuration,
         user: @escaping @Sendable (Int64, ServerContext) async throws -> LeadsV1.User?,
         account: @escaping CallerDirectory.Lookup,
+        leads: @escaping @Sendable (LeadsV1.LeadFilter, Int, ServerContext) async throws -> [LeadsV1.Lead] = { _, _, _ in [] },
         recordMessage: @escaping @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void = { _ in }
     ) {
+        self.leads = leads
         self.lead = lead
         self.configuration = configuration
         self.user = user
@@ -63,6 +67,23 @@ public struct LeadsReader: Sendable {
                     return nil
                 } catch let error as RPCError { throw unavailable(error, "whether your account is active") }
             },
+            leads: { filter, limit, context in
+                var found: [LeadsV1.Lead] = []
+                var token = ""
+                repeat {
+                    let page: LeadsV1.ListLeadsResponse
+                    do {
+                        page = try await LeadsV1.Leads.Client(client).listLeads(
+                            LeadsV1.ListLeadsRequest(filter: filter, pageSize: 500, pageToken: token), options: options(context))
+                    } catch let error as RPCError { throw unavailable(error, "the leads of the filter") }
+                    if page.totalCount > Int64(limit) {
+                        throw DomainError.failedPrecondition("the filter finds \(page.totalCount) leads; at most \(limit) take one message each: narrow it")
+                    }
+                    found += page.leads
+                    token = page.nextPageToken
+                } while !token.isEmpty && found.count < limit
+                return found
+            },
             recordMessage: { request in
                 let options = CallOptions(timeout: .seconds(10), metadata: Metadata(
                     authorization: "Bearer \(serviceToken())", idempotencyKey: "comms-message-\(request.messageId)"))
@@ -89,6 +110,7 @@ public struct LeadsReader: Sendable {
         configuration: { _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
         user: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
         account: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
+        leads: { _, _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },
         recordMessage: { _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") })
 }
 

@@ -144,6 +144,29 @@ struct CommsServiceTests {
         #expect(try await service.server.deliverDue() == 0)
     }
 
+    @Test("a mass message by filter needs a manager; it reaches every lead the filter finds")
+    func byFilter() async throws {
+        let service = try service()
+        defer { service.stop() }
+        var portuguese = Self.fullLead
+        portuguese.id = 12
+        portuguese.country = "PT"
+        service.add(portuguese)
+        let t = try await template(service, subject: "Hi #lead.first_name", body: "Hello")
+        let manager = Caller(userID: 2, role: .salesManager, unitID: 0)
+        let filter = LeadsV1.LeadFilter(countries: ["ES"])
+        let denied = await #expect(throws: RPCError.self) {
+            let _: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, filter: filter), as: agent)
+        }
+        #expect(denied?.code == .permissionDenied)
+        let both = await #expect(throws: RPCError.self) {
+            let _: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: [7], filter: filter), as: manager)
+        }
+        #expect(both?.violations.map(\.field) == ["filter"])
+        let sent: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, filter: filter), as: manager)
+        #expect(sent.messages.map(\.leadId) == [7] && sent.failures.isEmpty)
+    }
+
     @Test("a delivered message goes into its lead's history in crm-leads, once, even when crm-leads was down at first")
     func recordedInLeadHistory() async throws {
         let service = try service()

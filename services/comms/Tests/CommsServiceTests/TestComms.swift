@@ -38,6 +38,15 @@ final class TestComms: Sendable {
             },
             user: { id, _ in table.users.withLock { $0[id] } },
             account: { claimed, _ in claimed },
+            leads: { filter, limit, context in
+                // The filter's countries, over the leads the caller may see.
+                let caller = try context.caller()
+                return table.leads.withLock { leads in
+                    leads.values.filter { lead, viewers in
+                        (caller.role.seesAllLeads || viewers == nil || viewers!.contains(caller.userID)) && (filter.countries.isEmpty || filter.countries.contains(lead.country))
+                    }.map(\.0).sorted { $0.id < $1.id }
+                }
+            },
             recordMessage: { request in
                 if table.leadsDown.withLock({ $0 }) { throw RPCError(.unavailable, "crm-leads is down") }
                 table.recorded.withLock { $0.append(request) }

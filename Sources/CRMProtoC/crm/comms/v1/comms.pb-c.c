@@ -2406,7 +2406,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__rendered_message__descriptor =
   (ProtobufCMessageInit) crm__comms__v1__rendered_message__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descriptors[5] =
 {
   {
     "template_id",
@@ -2456,17 +2456,30 @@ static const ProtobufCFieldDescriptor crm__comms__v1__send_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "filter",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__SendRequest, filter),
+    &crm__leads__v1__lead_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__send_request__field_indices_by_name[] = {
   3,   /* field[3] = allow_empty_values */
   2,   /* field[2] = dry_run */
+  4,   /* field[4] = filter */
   1,   /* field[1] = lead_ids */
   0,   /* field[0] = template_id */
 };
 static const ProtobufCIntRange crm__comms__v1__send_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__send_request__descriptor =
 {
@@ -2476,7 +2489,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__send_request__descriptor =
   "Crm__Comms__V1__SendRequest",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__SendRequest),
-  4,
+  5,
   crm__comms__v1__send_request__field_descriptors,
   crm__comms__v1__send_request__field_indices_by_name,
   1,  crm__comms__v1__send_request__number_ranges,

@@ -71,7 +71,8 @@ extension CommsHandler {
         let caller = try context.caller()
         var v = Violations()
         if request.templateId <= 0 { v.add("template_id", "must be a template's id") }
-        if request.leadIds.isEmpty { v.add("lead_ids", "name at least one lead") }
+        if request.leadIds.isEmpty && request.filter == nil { v.add("lead_ids", "name at least one lead, or give a filter") }
+        if !request.leadIds.isEmpty && request.filter != nil { v.add("filter", "give lead ids or a filter, not both") }
         if request.leadIds.count > CommsRules.maxLeadsPerSend { v.add("lead_ids", "at most \(CommsRules.maxLeadsPerSend) leads in one Send") }
         if request.leadIds.contains(where: { $0 <= 0 }) { v.add("lead_ids", "must hold leads' ids") }
         try v.check()
@@ -86,9 +87,20 @@ extension CommsHandler {
         let now = clock.millis()
         var messages: [MessageRecord] = []
         var failures: [RpcV1.ItemFailure] = []
-        var seen: Set<Int64> = []
-        for id in request.leadIds where seen.insert(id).inserted {
-            guard let lead = try await leads.lead(id, context) else {
+        // The leads: named one by one (each read as the caller may see it), or found by a filter
+        // (a mass message: managers and admins only).
+        var targets: [(id: Int64, lead: LeadsV1.Lead?)] = []
+        if let filter = request.filter {
+            guard caller.role == .admin || caller.role == .salesManager || caller.role == .unitManager else {
+                throw DomainError.permissionDenied("a mass message by filter needs a manager's or an admin's role; name the leads instead")
+            }
+            targets = try await leads.leads(filter, CommsRules.maxLeadsPerSend, context).map { ($0.id, $0) }
+        } else {
+            var seen: Set<Int64> = []
+            for id in request.leadIds where seen.insert(id).inserted { targets.append((id, try await leads.lead(id, context))) }
+        }
+        for (id, found) in targets {
+            guard let lead = found else {
                 failures.append(RpcV1.ItemFailure(id: id, status: RpcV1.Status(code: .notFound, message: "no lead with id \(id) that you may see")))
                 continue
             }
