@@ -228,6 +228,20 @@ struct CRMUpTests {
         #expect(unconfirmed.status == 64 && unconfirmed.err.contains("--yes") && unconfirmed.out.contains("Would send"), "\(unconfirmed.out)\(unconfirmed.err)")
         let mass = try await crm.run("send", String(templateID), "--country", "ES", "--yes")
         #expect(mass.out.contains("Queued"), "\(mass.out)\(mass.err)")
+        // A call in 20 minutes: crm-comms follows crm-activities' feed and reminds its assignee (the admin).
+        let inTwenty = ISO8601DateFormatter().string(from: Date().addingTimeInterval(20 * 60))
+        let cora = try #require(try json(try await crm.run("leads", "add", "Cora Díaz", "--country", "ES", "--json").out)["id"] as? Int)
+        let reminderCall = try await crm.run("activities", "schedule", String(cora), "--type", "Follow-up call", "--subject", "Call Ana back", "--at", inTwenty)
+        #expect(reminderCall.status == 0, "\(reminderCall.err)")
+        var reminder: String?
+        for _ in 0..<200 where reminder == nil {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? [] {
+                let text = (try? String(contentsOf: outbox.appendingPathComponent(name), encoding: .utf8)) ?? ""
+                if text.contains("To: <admin@localhost.localdomain>") { reminder = text }
+            }
+            if reminder == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(reminder?.contains("Subject: Reminder: Call Ana back") == true, "no reminder reached \(outbox.path): \(String(describing: reminder))")
         // The delivered message is in the lead's history in crm-leads too.
         var leadHistory = ""
         for _ in 0..<100 where !leadHistory.contains("message sent") {
@@ -254,7 +268,7 @@ struct CRMUpTests {
         let second = try StackProcess(crm, data: data)
         #expect(await second.wait(for: "Ready."), "\(second.text)")
         #expect(!second.text.contains("First run"))
-        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 2)
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 3)
 
         // A service that dies takes the others down, and says so.
         for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }

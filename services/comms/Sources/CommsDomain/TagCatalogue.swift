@@ -74,5 +74,9 @@ public struct TagCatalogue: Sendable, Hashable {
         ("#sender.name", "The name of the user sending the message", "Marta Ruiz"),
         ("#sender.email", "The e-mail of the user sending the message", "marta@crm.example"),
         ("#today", "Today's date", "2026-12-01"),
+        ("#activity.subject", "In a reminder: the activity's subject (empty in other messages)", "Demo for Acme"),
+        ("#activity.start", "In a reminder: when the activity starts", "2026-12-02 10:00 UTC"),
+        ("#activity.location", "In a reminder: where", "Madrid office"),
+        ("#activity.assignee.name", "In a reminder: who does it", "Marta Ruíz"),
     ]
 }

@@ -21,9 +21,15 @@ public final class CommsServer: Sendable {
         public var fromAddress: String
         public var retry: RetryPolicy
         public var clock: WallClock
+        /// crm-activities, whose feed gives the reminders; nil keeps none.
+        public var activities: RPCClient?
+        /// How long before an activity starts its assignee is reminded.
+        public var reminderLeadTime: Duration
 
         public init(databasePath: String, authSecret: String, leads: LeadsReader, maildir: String, fromAddress: String = "crm@localhost.localdomain",
-                    retry: RetryPolicy = RetryPolicy(), clock: WallClock = .system) {
+                    retry: RetryPolicy = RetryPolicy(), clock: WallClock = .system, activities: RPCClient? = nil, reminderLeadTime: Duration = .seconds(3600)) {
+            self.activities = activities
+            self.reminderLeadTime = reminderLeadTime
             self.databasePath = databasePath
             self.authSecret = authSecret
             self.leads = leads
@@ -36,20 +42,37 @@ public final class CommsServer: Sendable {
 
     public let database: ServiceDatabase
     private let handler: CommsHandler
+    private let reminderLeadTime: Int64
     private let authentication: AuthenticationInterceptor
     private let worker: DeliveryWorker
+    private let follower: ReminderFollower?
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "crm-comms")) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
         database = try ServiceDatabase(path: configuration.databasePath, label: "crm-comms", migrator: ServiceDatabase.migrator(CommsSchema.register))
         let domain = configuration.fromAddress.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
         handler = CommsHandler(database: database, leads: configuration.leads, clock: configuration.clock, messageIDDomain: domain)
+        reminderLeadTime = configuration.reminderLeadTime.milliseconds
         authentication = AuthenticationInterceptor(
             authenticator: Authenticator(signer: signer, clock: configuration.clock), directory: CallerDirectory(lookup: configuration.leads.account))
         let clock = configuration.clock
+        let token = try Self.serviceToken(secret: configuration.authSecret, clock: clock)
+        let handler = self.handler
+        // Reminders are crm-comms' own messages: read and sent as a service.
+        let reminders: @Sendable (Int64) async throws -> Void = { now in
+            let context = ServerContext(method: CommsV1.Comms.Method.send, metadata: Metadata(authorization: "Bearer \(token())"), logger: logger)
+            try await CallerContext.$current.withValue(Caller(userID: 0, role: .service, unitID: 0)) {
+                try await handler.queueReminders(now: now, serviceContext: context) { logger.notice("\($0)") }
+            }
+        }
         worker = DeliveryWorker(
-            database: database, transport: try MaildirTransport(root: URL(fileURLWithPath: configuration.maildir)), policy: configuration.retry,
-            fromAddress: configuration.fromAddress, logger: logger, clock: { clock.millis() }, record: configuration.leads.recordMessage)
+            database: self.database, transport: try MaildirTransport(root: URL(fileURLWithPath: configuration.maildir)), policy: configuration.retry,
+            fromAddress: configuration.fromAddress, logger: logger, clock: { clock.millis() }, record: configuration.leads.recordMessage,
+            reminders: reminders)
+        let database = self.database
+        follower = configuration.activities.map {
+            ReminderFollower(database: database, activities: $0, token: token, leadTimeMillis: configuration.reminderLeadTime.milliseconds, logger: logger)
+        }
     }
 
     public func router() -> RPCRouter {
@@ -61,7 +84,13 @@ public final class CommsServer: Sendable {
     }
 
     /// What runs beside the server: the delivery worker.
-    public var background: [any Service] { [worker] }
+    public var background: [any Service] { [worker] + (follower.map { [$0] } ?? []) }
+
+    /// Applies one activities event to the reminders (tests call this instead of following the feed).
+    public func applyActivityEvent(_ event: ActivitiesV1.ActivityEvent) async throws {
+        let leadTime = reminderLeadTime
+        try await database.write { db in try ReminderStore.apply(db, event, leadTimeMillis: leadTime) }
+    }
 
     /// A token crm-comms signs for its own calls to the other services.
     public static func serviceToken(secret: String, clock: WallClock = .system) throws -> @Sendable () -> String {

@@ -15,7 +15,9 @@ struct CommsCommand: AsyncParsableCommand {
         discussion: """
             Reads leads, the lead configuration and users from crm-leads (peer.leads) with the caller's token; without it \
             those calls are UNAVAILABLE. Messages are delivered to a Maildir folder (--maildir; by default `outbox` beside \
-            the database), one RFC 5322 file per message, with retries and a delivery status on each.
+            the database), one RFC 5322 file per message, with retries and a delivery status on each. It follows crm-activities' \
+            feed (peer.activities) and mails each activity's assignee a reminder --reminder-lead-time minutes before it starts, \
+            through the template named "Activity reminder".
             """)
 
     @OptionGroup var options: ServiceOptions
@@ -27,15 +29,22 @@ struct CommsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The From address of every message. Env: CRM_MAIL_FROM.", valueName: "address"))
     var mailFrom: String?
 
+    @Option(help: ArgumentHelp("Minutes before an activity starts that its assignee is reminded (0: no reminders). Env: CRM_REMINDER_LEAD_TIME.", valueName: "minutes"))
+    var reminderLeadTime: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let defaults = ServiceSettings(port: 7703, databasePath: "var/comms.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701)])
+        let defaults = ServiceSettings(port: 7703, databasePath: "var/comms.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701), "activities": .init(host: "127.0.0.1", port: 7702)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
         let folder = maildir ?? environment["CRM_MAILDIR"]
             ?? URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().appendingPathComponent("outbox").path
         let from = mailFrom ?? environment["CRM_MAIL_FROM"] ?? "crm@localhost.localdomain"
         guard from.split(separator: "@").count == 2, !from.contains(" "), !from.contains("<") else {
             throw ValidationError("--mail-from: must be an address such as crm@example.com")
+        }
+        let leadTimeText = reminderLeadTime.map(String.init) ?? environment["CRM_REMINDER_LEAD_TIME"] ?? "60"
+        guard let leadMinutes = Int(leadTimeText), (0...10_080).contains(leadMinutes) else {
+            throw ValidationError("--reminder-lead-time: minutes from 0 to 10,080 (a week)")
         }
         ServiceMain.bootstrap(settings)
         var logger = Logger(label: "crm-comms")
@@ -44,7 +53,9 @@ struct CommsCommand: AsyncParsableCommand {
             let token = try CommsServer.serviceToken(secret: settings.authSecret)
             let leads = settings.peers["leads"].map { LeadsReader.rpc(RPCClient(host: $0.host, port: $0.port), serviceToken: token) } ?? .unconfigured
             return try CommsServer(CommsServer.Configuration(
-                databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads, maildir: folder, fromAddress: from), logger: logger)
+                databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads, maildir: folder, fromAddress: from,
+                activities: leadMinutes == 0 ? nil : settings.peers["activities"].map { RPCClient(host: $0.host, port: $0.port) },
+                reminderLeadTime: .seconds(leadMinutes * 60)), logger: logger)
         }
         try await ServiceMain.serve("crm-comms", settings: settings, router: server.router(), background: server.background)
         try server.database.close()

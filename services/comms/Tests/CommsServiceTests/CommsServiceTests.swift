@@ -42,7 +42,7 @@ struct CommsServiceTests {
         #expect(refused?.code == .invalidArgument && refused?.violations.map(\.field) == ["draft.subject", "draft.body", "draft.body"], "\(String(describing: refused))")
         #expect(refused?.violations.first?.description.contains("#lead.compnay at offset 4") == true)
         let listed: CommsV1.ListTemplatesResponse = try await service.caller.call(M.listTemplates, CommsV1.ListTemplatesRequest(), as: admin)
-        #expect(listed.templates.isEmpty)
+        #expect(listed.templates.map(\.name) == ["Activity reminder"])  // the seeded one only
         let denied = await #expect(throws: RPCError.self) {
             let _: CommsV1.Template = try await service.caller.call(M.createTemplate, CommsV1.CreateTemplateRequest(draft: CommsV1.TemplateInput(name: "x", subject: "s", body: "b")), as: agent)
         }
@@ -57,7 +57,8 @@ struct CommsServiceTests {
         defer { service.stop() }
         let tags: CommsV1.ListTagsResponse = try await service.caller.call(M.listTags, CommsV1.ListTagsRequest(), as: admin)
         #expect(tags.tags.contains { $0.name == "#lead.custom.cups" } && tags.tags.count == TagCatalogue.fixed.count + 1)
-        let body = tags.tags.map { "\($0.name)=[\($0.name)]" }.joined(separator: "\n")
+        // The #activity tags are filled in reminders only.
+        let body = tags.tags.filter { !$0.name.hasPrefix("#activity.") }.map { "\($0.name)=[\($0.name)]" }.joined(separator: "\n")
         let t = try await template(service, subject: "All tags for #lead.full_name", body: body)
         let sent: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: [7]), as: admin)
         #expect(sent.failures.isEmpty && sent.messages.count == 1, "\(sent.failures)")
@@ -165,6 +166,40 @@ struct CommsServiceTests {
         #expect(both?.violations.map(\.field) == ["filter"])
         let sent: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, filter: filter), as: manager)
         #expect(sent.messages.map(\.leadId) == [7] && sent.failures.isEmpty)
+    }
+
+    @Test("reminders follow the activities feed: one before each open activity, moved with it, dropped when it is called off, never twice")
+    func reminders() async throws {
+        let service = try service()
+        defer { service.stop() }
+        let now = WallClock.system.millis()
+        func event(_ sequence: Int64, _ type: ActivitiesV1.ActivityEventType, start: Int64, status: ActivitiesV1.WorkStatus = .open) -> ActivitiesV1.ActivityEvent {
+            ActivitiesV1.ActivityEvent(sequence: sequence, type: type, entity: RpcV1.EntityRef(kind: .activity, id: 40), at: now, actorId: 1, snapshot: .activity(
+                ActivitiesV1.Activity(id: 40, leadId: 7, subject: "Demo for Acme", startAt: start, endAt: start + 1_800_000, location: "Madrid office", assigneeId: 3, status: status)))
+        }
+        // Starts in 30 minutes: within the hour's lead time, so due now.
+        try await service.server.applyActivityEvent(event(1, .created, start: now + 1_800_000))
+        try await service.server.applyActivityEvent(event(1, .created, start: now + 1_800_000))  // the same event again: no second reminder
+        _ = try await service.server.deliverDue()
+        var files = service.delivered
+        #expect(files.count == 1 && files.first?.contains("To: <marta@crm.example>") == true, "\(files)")
+        let text = TestComms.bodies(files[0]).first ?? ""
+        #expect(text.contains("Hello Marta Ruíz") && text.contains("Demo for Acme starts at") && text.contains("Madrid office") && text.contains("Ana O'Neil"), "\(text)")
+        // Moved to tomorrow: a reminder again, then, not now.
+        try await service.server.applyActivityEvent(event(2, .updated, start: now + 86_400_000))
+        _ = try await service.server.deliverDue()
+        #expect(service.delivered.count == 1)
+        // Moved back within the hour: reminded again, for the new time.
+        try await service.server.applyActivityEvent(event(3, .updated, start: now + 900_000))
+        _ = try await service.server.deliverDue()
+        files = service.delivered
+        #expect(files.count == 2)
+        // Cancelled: dropped; the cursor stands at the last event applied.
+        try await service.server.applyActivityEvent(event(4, .updated, start: now + 900_000, status: .cancelled))
+        let (remaining, cursor) = try await service.server.database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reminder") ?? -1, try ReminderStore.cursor(db, source: "activities"))
+        }
+        #expect(remaining == 0 && cursor == 4)
     }
 
     @Test("a delivered message goes into its lead's history in crm-leads, once, even when crm-leads was down at first")

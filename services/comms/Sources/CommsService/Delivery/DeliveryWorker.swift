@@ -20,10 +20,14 @@ final class DeliveryWorker: Service, Sendable {
     let clock: @Sendable () -> Int64
     /// Puts a delivered message in its lead's history (crm-leads).
     let record: @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void
+    /// Queues the reminders due at a time (nil: none are kept).
+    let reminders: (@Sendable (Int64) async throws -> Void)?
 
     init(database: ServiceDatabase, transport: any MailTransport, policy: RetryPolicy, fromAddress: String, logger: Logger,
-         clock: @escaping @Sendable () -> Int64, record: @escaping @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void) {
+         clock: @escaping @Sendable () -> Int64, record: @escaping @Sendable (LeadsV1.RecordMessageRequest) async throws -> Void,
+         reminders: (@Sendable (Int64) async throws -> Void)? = nil) {
         self.record = record
+        self.reminders = reminders
         self.database = database
         self.transport = transport
         self.policy = policy
@@ -55,7 +59,8 @@ final class DeliveryWorker: Service, Sendable {
         while !Task.isCancelled {
             woken.store(false, ordering: .relaxed)
             if try await deliverDue() > 0 { continue }
-            let next = try await database.read { db in try MessageStore.nextDue(db) }
+            let now = clock()
+            let next = try await database.read { db in [try MessageStore.nextDue(db), try ReminderStore.nextDue(db, now: now)].compactMap { $0 }.min() }
             // Sleep until the next message falls due or a commit comes, in short steps.
             let until = clock() + min(next.map { max(0, $0 - clock()) } ?? 60_000, 60_000)
             while clock() < until && !woken.load(ordering: .relaxed) {
@@ -69,6 +74,7 @@ final class DeliveryWorker: Service, Sendable {
     /// idempotency key keeps each to one entry).
     func deliverDue() async throws -> Int {
         let now = clock()
+        if let reminders { try await reminders(now) }
         let due = try await database.read { db in try MessageStore.due(db, now: now, limit: 50) }
         for message in due { try await deliver(message) }
         try await recordDelivered()

@@ -125,14 +125,7 @@ extension CommsHandler {
         // Stored with their events in the transaction that answers the call.
         let saved = try await database.mutate(context, caller: caller, now: now) { db -> CommsV1.SendResponse in
             var out: [CommsV1.Message] = []
-            for var message in queued {
-                message.messageID = "pending-\(UUID().uuidString)"
-                var stored = try MessageStore.insert(db, message)
-                stored.messageID = "\(stored.id).\(now)@\(domain)"
-                try db.execute(sql: "UPDATE message SET message_id = ? WHERE id = ?", arguments: [stored.messageID, stored.id])
-                try CommsEvents.append(db, .queued, stored, at: now)
-                out.append(stored.wire)
-            }
+            for message in queued { out.append(try MessageStore.queue(db, message, domain: domain, at: now).wire) }
             return CommsV1.SendResponse(messages: out, failures: refused)
         }
         return saved
@@ -216,5 +209,47 @@ extension CommsHandler {
     func watchEvents(request: CommsV1.WatchEventsRequest, response: ResponseWriter<CommsV1.CommsEvent>, context: ServerContext) async throws {
         try EventFeed<CommsV1.CommsEvent>.requireReader(try context.caller())
         try await feed.watch(after: request.after, to: response)
+    }
+}
+
+extension CommsHandler {
+    /// Queues the reminders due at `now`: each to the activity's assignee, through the template
+    /// named "Activity reminder", in the transaction that marks the reminder done. A reminder
+    /// whose assignee has no e-mail, or whose template is gone or retired, is dropped and logged.
+    func queueReminders(now: Int64, serviceContext: ServerContext, log: @Sendable (String) -> Void) async throws {
+        let due = try await database.read { db in try ReminderStore.due(db, now: now, limit: 50) }
+        guard !due.isEmpty else { return }
+        guard let template = try await database.read({ db in
+            try Row.fetchOne(db, sql: "SELECT * FROM template WHERE name = 'Activity reminder' AND active").map(TemplateStore.record)
+        }) else {
+            log("no active template named \"Activity reminder\": \(due.count) reminders dropped")
+            try await database.write { db in for r in due { try ReminderStore.markSent(db, activityID: r.activityID, messageID: -1, startAt: r.startAt) } }
+            return
+        }
+        let (_, configuration) = try await catalogue(serviceContext)
+        let filler = Filler(self, serviceContext, configuration: configuration, sender: nil)
+        for reminder in due {
+            let assignee = try await filler.user(reminder.assigneeID)
+            guard let assignee, !assignee.email.isEmpty, let lead = try await leads.lead(reminder.leadID, serviceContext) else {
+                log("reminder of activity \(reminder.activityID) dropped: no assignee e-mail or no lead")
+                try await database.write { db in try ReminderStore.markSent(db, activityID: reminder.activityID, messageID: -1, startAt: reminder.startAt) }
+                continue
+            }
+            var values = LeadValues.values(lead: lead, configuration: configuration, owner: try await filler.user(lead.ownerId),
+                                           assignee: try await filler.user(lead.assignedUserId), sender: nil, now: now)
+            values["#activity.subject"] = reminder.subject
+            values["#activity.start"] = Timestamp.format(reminder.startAt).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: ":00Z", with: " UTC")
+            values["#activity.location"] = reminder.location
+            values["#activity.assignee.name"] = assignee.name
+            let rendered = Rendered(subject: TemplateText(template.subject), body: TemplateText(template.body), kind: template.bodyKind, values: values)
+            let message = MessageRecord(
+                leadID: lead.id, templateID: template.id, recipient: assignee.email, senderName: "CRM reminders", subject: rendered.subject,
+                body: rendered.body, bodyKind: template.bodyKind, messageID: "", nextAttemptAt: now, createdBy: 0, createdAt: now)
+            let domain = messageIDDomain
+            try await database.write { db in
+                let stored = try MessageStore.queue(db, message, domain: domain, at: now)
+                try ReminderStore.markSent(db, activityID: reminder.activityID, messageID: stored.id, startAt: reminder.startAt)
+            }
+        }
     }
 }

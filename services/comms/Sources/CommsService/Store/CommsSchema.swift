@@ -42,6 +42,26 @@ enum CommsSchema {
                 CREATE INDEX message_on_lead ON message (lead_id, created_at);
                 CREATE INDEX message_on_created ON message (created_at);
                 CREATE INDEX message_due ON message (status, next_attempt_at);
+                CREATE TABLE reminder (
+                  activity_id INTEGER PRIMARY KEY,
+                  lead_id INTEGER NOT NULL,
+                  assignee_id INTEGER NOT NULL,
+                  subject TEXT NOT NULL,
+                  location TEXT NOT NULL,
+                  start_at INTEGER NOT NULL,
+                  remind_at INTEGER NOT NULL,
+                  message_id INTEGER NOT NULL);
+                CREATE INDEX reminder_due ON reminder (message_id, remind_at);
+                CREATE TABLE feed_cursor (
+                  source TEXT PRIMARY KEY,
+                  sequence INTEGER NOT NULL);
+                INSERT INTO template (name, channel, subject, body, body_kind, tags, active, version, created_by, created_at, updated_at) VALUES
+                  ('Activity reminder', 'email', 'Reminder: #activity.subject, #activity.start',
+                   'Hello #activity.assignee.name,' || char(10) || char(10) ||
+                   '#activity.subject starts at #activity.start (#activity.location).' || char(10) ||
+                   'Lead: #lead.full_name, #lead.company, #lead.phone' || char(10),
+                   'plain', '#activity.subject #activity.start #activity.assignee.name #activity.location #lead.full_name #lead.company #lead.phone',
+                   1, 1, 0, 0, 0);
                 """)
         }
     }

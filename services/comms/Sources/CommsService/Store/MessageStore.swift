@@ -51,6 +51,18 @@ enum MessageStore {
         return saved
     }
 
+    /// Stores a message to deliver, gives it its Message-ID (`<id>.<at>@<domain>`), and appends
+    /// its QUEUED event, in the caller's transaction.
+    static func queue(_ db: Database, _ message: MessageRecord, domain: String, at now: Int64) throws -> MessageRecord {
+        var pending = message
+        pending.messageID = "pending-\(message.leadID)-\(now)-\(Int.random(in: 0...Int.max))"
+        var stored = try insert(db, pending)
+        stored.messageID = "\(stored.id).\(now)@\(domain)"
+        try db.cachedStatement(sql: "UPDATE message SET message_id = ? WHERE id = ?").execute(arguments: [stored.messageID, stored.id])
+        try CommsEvents.append(db, .queued, stored, at: now)
+        return stored
+    }
+
     static func updateDelivery(_ db: Database, _ m: MessageRecord) throws {
         try db.cachedStatement(sql: "UPDATE message SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, sent_at = ? WHERE id = ?")
             .execute(arguments: [m.status.rawValue, m.attempts, m.lastError, m.nextAttemptAt, m.sentAt, m.id])
