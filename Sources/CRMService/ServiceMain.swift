@@ -17,6 +17,15 @@ public enum ServiceMain {
         }
     }
 
+    /// A HOST:PORT a service's own option gives, or a usage error naming the option.
+    public static func endpoint(_ text: String, setting: String) throws -> ServiceSettings.Endpoint {
+        do throws(SettingsError) {
+            return try ServiceSettings.parseEndpoint(text, setting: setting)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Logging, then metrics (before the database opens, so its counters go to the endpoint).
     public static func bootstrap(_ settings: ServiceSettings) {
         ServiceRunner.bootstrapLogging(level: settings.logLevel)

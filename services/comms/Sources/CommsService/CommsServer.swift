@@ -11,6 +11,25 @@ import ServiceLifecycle
 /// crm-comms assembled from the kit: its database, its handler behind the kit's interceptors,
 /// and the delivery worker that empties the outbox into the Maildir.
 public final class CommsServer: Sendable {
+    /// An SMTP relay to deliver through instead of the Maildir.
+    public struct SMTPSettings: Sendable {
+        public var host: String
+        public var port: Int
+        public var startTLS: Bool
+        public var caFile: String?
+        public var username: String?
+        public var password: String?
+
+        public init(host: String, port: Int, startTLS: Bool = false, caFile: String? = nil, username: String? = nil, password: String? = nil) {
+            self.host = host
+            self.port = port
+            self.startTLS = startTLS
+            self.caFile = caFile
+            self.username = username
+            self.password = password
+        }
+    }
+
     public struct Configuration: Sendable {
         public var databasePath: String
         public var authSecret: String
@@ -25,9 +44,13 @@ public final class CommsServer: Sendable {
         public var activities: RPCClient?
         /// How long before an activity starts its assignee is reminded.
         public var reminderLeadTime: Duration
+        /// Deliver through this SMTP relay; nil delivers into the Maildir.
+        public var smtp: SMTPSettings?
 
         public init(databasePath: String, authSecret: String, leads: LeadsReader, maildir: String, fromAddress: String = "crm@localhost.localdomain",
-                    retry: RetryPolicy = RetryPolicy(), clock: WallClock = .system, activities: RPCClient? = nil, reminderLeadTime: Duration = .seconds(3600)) {
+                    retry: RetryPolicy = RetryPolicy(), clock: WallClock = .system, activities: RPCClient? = nil, reminderLeadTime: Duration = .seconds(3600),
+                    smtp: SMTPSettings? = nil) {
+            self.smtp = smtp
             self.activities = activities
             self.reminderLeadTime = reminderLeadTime
             self.databasePath = databasePath
@@ -66,7 +89,7 @@ public final class CommsServer: Sendable {
             }
         }
         worker = DeliveryWorker(
-            database: self.database, transport: try MaildirTransport(root: URL(fileURLWithPath: configuration.maildir)), policy: configuration.retry,
+            database: self.database, transport: try Self.transport(configuration), policy: configuration.retry,
             fromAddress: configuration.fromAddress, logger: logger, clock: { clock.millis() }, record: configuration.leads.recordMessage,
             reminders: reminders)
         let database = self.database
@@ -90,6 +113,14 @@ public final class CommsServer: Sendable {
     public func applyActivityEvent(_ event: ActivitiesV1.ActivityEvent) async throws {
         let leadTime = reminderLeadTime
         try await database.write { db in try ReminderStore.apply(db, event, leadTimeMillis: leadTime) }
+    }
+
+    static func transport(_ c: Configuration) throws -> any MailTransport {
+        guard let smtp = c.smtp else { return try MaildirTransport(root: URL(fileURLWithPath: c.maildir)) }
+        let domain = c.fromAddress.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
+        return SMTPTransport(configuration: SMTPTransport.Configuration(
+            host: smtp.host, port: smtp.port, startTLS: smtp.startTLS, caFile: smtp.caFile, username: smtp.username, password: smtp.password,
+            heloName: domain, envelopeFrom: c.fromAddress, timeout: .seconds(30)))
     }
 
     /// A token crm-comms signs for its own calls to the other services.

@@ -29,6 +29,21 @@ struct CommsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The From address of every message. Env: CRM_MAIL_FROM.", valueName: "address"))
     var mailFrom: String?
 
+    @Option(help: ArgumentHelp("Deliver through this SMTP relay instead of the Maildir. Env: CRM_SMTP.", valueName: "host:port"))
+    var smtp: String?
+
+    @Flag(help: "Require STARTTLS from the SMTP relay (never send in the clear). Env: CRM_SMTP_STARTTLS=1.")
+    var smtpStarttls = false
+
+    @Option(help: ArgumentHelp("A PEM file of the certificates to trust for STARTTLS (default: the system's).", valueName: "path"))
+    var smtpCaFile: String?
+
+    @Option(help: ArgumentHelp("The SMTP login (AUTH PLAIN or LOGIN). Env: CRM_SMTP_USER.", valueName: "login"))
+    var smtpUser: String?
+
+    @Option(help: ArgumentHelp("A file holding the SMTP password. Env: CRM_SMTP_PASSWORD (the password itself).", valueName: "path"))
+    var smtpPasswordFile: String?
+
     @Option(help: ArgumentHelp("Minutes before an activity starts that its assignee is reminded (0: no reminders). Env: CRM_REMINDER_LEAD_TIME.", valueName: "minutes"))
     var reminderLeadTime: Int?
 
@@ -46,6 +61,19 @@ struct CommsCommand: AsyncParsableCommand {
         guard let leadMinutes = Int(leadTimeText), (0...10_080).contains(leadMinutes) else {
             throw ValidationError("--reminder-lead-time: minutes from 0 to 10,080 (a week)")
         }
+        var relay: CommsServer.SMTPSettings?
+        if let address = smtp ?? environment["CRM_SMTP"] {
+            let endpoint = try ServiceMain.endpoint(address, setting: "--smtp")
+            var password = environment["CRM_SMTP_PASSWORD"]
+            if let path = smtpPasswordFile {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--smtp-password-file: cannot read \(path)") }
+                password = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let user = smtpUser ?? environment["CRM_SMTP_USER"]
+            if (user == nil) != (password == nil) { throw ValidationError("--smtp-user and the SMTP password go together") }
+            relay = CommsServer.SMTPSettings(host: endpoint.host, port: endpoint.port, startTLS: smtpStarttls || environment["CRM_SMTP_STARTTLS"] == "1",
+                                             caFile: smtpCaFile, username: user, password: password)
+        }
         ServiceMain.bootstrap(settings)
         var logger = Logger(label: "crm-comms")
         logger.logLevel = settings.logLevel
@@ -55,7 +83,7 @@ struct CommsCommand: AsyncParsableCommand {
             return try CommsServer(CommsServer.Configuration(
                 databasePath: settings.databasePath, authSecret: settings.authSecret, leads: leads, maildir: folder, fromAddress: from,
                 activities: leadMinutes == 0 ? nil : settings.peers["activities"].map { RPCClient(host: $0.host, port: $0.port) },
-                reminderLeadTime: .seconds(leadMinutes * 60)), logger: logger)
+                reminderLeadTime: .seconds(leadMinutes * 60), smtp: relay), logger: logger)
         }
         try await ServiceMain.serve("crm-comms", settings: settings, router: server.router(), background: server.background)
         try server.database.close()
