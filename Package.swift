@@ -200,6 +200,8 @@ let package = Package(
             name: "crm-bench",
             dependencies: [
                 "ActivitiesService",
+                "CommsDomain",
+                "CommsService",
                 "LeadsDomain",
                 "LeadsService",
                 "CRMRPC",

@@ -32,8 +32,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Write the tables into this Markdown file, replacing the previous ones.")
     var markdown: String?
 
-    @Option(help: "Which benchmarks to run: rpc, leads, activities (comma-separated).")
-    var only = "rpc,leads,activities"
+    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms (comma-separated).")
+    var only = "rpc,leads,activities,comms"
+
+    @Option(help: "Leads the mass message goes to.")
+    var massLeads = 10_000
 
     @Option(help: "Activities scheduled through ScheduleActivity for the creates/s row.")
     var activityCreates = 20_000
@@ -58,6 +61,12 @@ struct Bench: AsyncParsableCommand {
             print(context)
             print(table)
             if let markdown { try write(section: "activities", title: "Activities", table: table, context: context, to: markdown) }
+        }
+        if suites.contains("comms") {
+            let (table, context) = try await CommsBench(leads: massLeads).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "comms", title: "Comms", table: table, context: context, to: markdown) }
         }
     }
 
