@@ -79,9 +79,9 @@ struct CommsBench {
         start = ContinuousClock.now
         let sent = try await client.send(CommsV1.SendRequest(templateId: created.id, filter: LeadsV1.LeadFilter(campaigns: ["Mass"])), options: options)
         let queued = ContinuousClock.now - start
-        var delivered = 0
-        while try await comms.deliverDue() > 0 { delivered += 1 }
+        while try await comms.deliverDue() > 0 {}
         let total = ContinuousClock.now - start
+        let smtp = try await smtpRound(secret: secret, token: token, leadsPort: leadsRPCServer.port!, options: options, template: template, logger: logger, folder: folder)
         await leadsRPC.close()
         await commsRPC.close()
         await commsRPCServer.shutdown()
@@ -90,7 +90,7 @@ struct CommsBench {
         try? leadsServer.database.close()
         _ = sink
 
-        let rows: [(String, String, String, String)] = [
+        var rows: [(String, String, String, String)] = [
             ("renders/s, 2 KB template with 10 tags", String(format: "%.0f", renderRate), String(format: "%.0f (concatenation)", floorRate),
              String(format: "%.2fx the floor", renderRate / floorRate)),
             ("mass message to \(sent.messages.count) leads: queued (Send by filter)", String(format: "%.1f s", queued.seconds),
@@ -98,9 +98,54 @@ struct CommsBench {
             ("... and delivered into the Maildir", String(format: "%.1f s", total.seconds),
              String(format: "%.0f messages/s", Double(sent.messages.count) / total.seconds), ""),
         ]
+        if let smtp {
+            rows.append(("... the same, delivered to an SMTP server on loopback (aiosmtpd)", String(format: "%.1f s", smtp.seconds),
+                         String(format: "%.0f messages/s", Double(sent.messages.count) / smtp.seconds), ""))
+        }
         var table = "| measurement | crm-comms | beside | ratio |\n|---|---|---|---|\n"
         for row in rows { table += "| \(row.0) | \(row.1) | \(row.2) | \(row.3) |\n" }
         let context = "Rendering in process; the mass message through crm-leads and crm-comms on loopback (durable stores), each message read as the caller may see it, rendered, stored with its event in the answering transaction, then composed as RFC 5322 and written (fsync, rename) into the Maildir."
         return (table, context)
+    }
+
+    /// The same mass message through a second crm-comms that delivers by SMTP to aiosmtpd on
+    /// loopback, when python3 has aiosmtpd (scripts/setup installs it); nil otherwise.
+    private func smtpRound(secret: String, token: @escaping @Sendable () -> String, leadsPort: Int, options: CallOptions, template: String,
+                           logger: Logger, folder: URL) async throws -> Duration? {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("services/comms/Tests/CommsServiceTests/Resources/smtp_server.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, "ok", folder.appendingPathComponent("smtp-received").path]
+        let out = Pipe(), stdin = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = stdin
+        guard (try? process.run()) != nil else { return nil }
+        defer {
+            try? stdin.fileHandleForWriting.close()
+            process.terminate()
+        }
+        let first = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard first.hasPrefix("READY "), let port = Int(first.dropFirst(6).prefix { $0.isNumber }) else { return nil }
+        let comms = try CommsServer(CommsServer.Configuration(
+            databasePath: folder.appendingPathComponent("comms-smtp.sqlite").path, authSecret: secret,
+            leads: .rpc(RPCClient(host: "127.0.0.1", port: leadsPort), serviceToken: token),
+            maildir: folder.appendingPathComponent("unused").path, fromAddress: "crm@bench.example",
+            smtp: CommsServer.SMTPSettings(host: "127.0.0.1", port: port)), logger: logger)
+        defer { try? comms.database.close() }
+        let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), router: comms.router(), logger: logger)
+        try await server.start()
+        let rpc = RPCClient(host: "127.0.0.1", port: server.port!)
+        let client = CommsV1.Comms.Client(rpc)
+        let created = try await client.createTemplate(CommsV1.CreateTemplateRequest(draft: CommsV1.TemplateInput(
+            name: "Mass", subject: "Offer for #lead.company", body: template, active: true)), options: options)
+        let start = ContinuousClock.now
+        _ = try await client.send(CommsV1.SendRequest(templateId: created.id, filter: LeadsV1.LeadFilter(campaigns: ["Mass"])), options: options)
+        while try await comms.deliverDue() > 0 {}
+        let elapsed = ContinuousClock.now - start
+        await rpc.close()
+        await server.shutdown()
+        return elapsed
     }
 }
