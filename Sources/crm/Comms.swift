@@ -201,9 +201,9 @@ struct Send: AsyncParsableCommand {
                 let planned = try await connection.withComms { client, options in try await client.send(preview, options: options) }
                 show(planned, dryRun: true)
                 guard isatty(STDIN_FILENO) == 1 else {
-                    throw CLIFailure(.usage, "this sends \(planned.messages.count) messages: add --yes to send them without a terminal to confirm on")
+                    throw CLIFailure(.usage, "this sends \(planned.count) messages: add --yes to send them without a terminal to confirm on")
                 }
-                FileHandle.standardError.write(Data("Send \(planned.messages.count) messages? [y/N] ".utf8))
+                FileHandle.standardError.write(Data("Send \(planned.count) messages? [y/N] ".utf8))
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                     print("Nothing sent.")
                     return
@@ -223,7 +223,7 @@ struct Send: AsyncParsableCommand {
         if !answer.failures.isEmpty {
             output.printTable(Table(header: ["lead", "not sent because"], rows: answer.failures.map { [String($0.id), $0.status?.message ?? ""] }))
         }
-        print("\(dryRun ? "Would send" : "Queued") \(answer.messages.count) messages; \(answer.failures.count) leads left out.")
+        print("\(dryRun ? "Would send" : "Queued") \(answer.count) messages; \(answer.failures.count) leads left out.")
     }
 }
 

@@ -571,16 +571,21 @@ extension CommsV1 {
 
     /// What sending queued.
     public struct SendResponse: Sendable, Hashable {
-        /// The messages queued (rendered; dry runs are not stored and have id 0).
+        /// The messages queued (rendered; dry runs are not stored and have id 0). At most the first 100
+        /// carry their body (a mass message's answer would not fit a frame otherwise): read the others
+        /// with GetMessage. A dry run returns at most the first 100.
         public var messages: [CommsV1.Message] = []
         /// The leads no message was queued for, with why (NOT_FOUND, FAILED_PRECONDITION: no e-mail).
         public var failures: [RpcV1.ItemFailure] = []
+        /// How many messages were queued (or, in a dry run, would be).
+        public var count: Int32 = 0
 
         public init() {}
 
-        public init(messages: [CommsV1.Message] = [], failures: [RpcV1.ItemFailure] = []) {
+        public init(messages: [CommsV1.Message] = [], failures: [RpcV1.ItemFailure] = [], count: Int32 = 0) {
             self.messages = messages
             self.failures = failures
+            self.count = count
         }
     }
 
@@ -1478,6 +1483,7 @@ extension CommsV1.SendResponse: WireMessage, CBridged {
         let c = pointer.pointee
         messages = CBridge.array(c.messages, count: c.n_messages) { CommsV1.Message(cMessage: $0!) }
         failures = CBridge.array(c.failures, count: c.n_failures) { RpcV1.ItemFailure(cMessage: $0!) }
+        count = c.count
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__SendResponse> {
@@ -1487,6 +1493,7 @@ extension CommsV1.SendResponse: WireMessage, CBridged {
         c.pointee.messages = try arena.map(messages) { (element: CommsV1.Message) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__Message>? in try element.toCMessage(arena) }
         c.pointee.n_failures = failures.count
         c.pointee.failures = try arena.map(failures) { (element: RpcV1.ItemFailure) throws(WireError) -> UnsafeMutablePointer<Crm__Rpc__V1__ItemFailure>? in try element.toCMessage(arena) }
+        c.pointee.count = count
         return c
     }
 }

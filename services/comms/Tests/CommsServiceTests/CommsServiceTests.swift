@@ -202,6 +202,25 @@ struct CommsServiceTests {
         #expect(remaining == 0 && cursor == 4)
     }
 
+    @Test("a mass message's answer fits a frame: the first 100 messages carry their body, and the count says how many went")
+    func largeAnswer() async throws {
+        let service = try service()
+        defer { service.stop() }
+        for id in 1_000..<1_150 as Range<Int64> {
+            var lead = Self.fullLead
+            lead.id = id
+            service.add(lead)
+        }
+        let t = try await template(service, subject: "Hi #lead.first_name", body: String(repeating: "long text ", count: 5_000))
+        let sent: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: Array(1_000..<1_150)), as: admin)
+        #expect(sent.count == 150 && sent.messages.count == 150)
+        #expect(sent.messages.prefix(100).allSatisfy { !$0.body.isEmpty } && sent.messages.dropFirst(100).allSatisfy(\.body.isEmpty))
+        let dry: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: Array(1_000..<1_150), dryRun: true), as: admin)
+        #expect(dry.count == 150 && dry.messages.count == 100)
+        let stored: CommsV1.Message = try await service.caller.call(M.getMessage, CommsV1.GetMessageRequest(id: sent.messages[120].id), as: admin)
+        #expect(!stored.body.isEmpty)
+    }
+
     @Test("a delivered message goes into its lead's history in crm-leads, once, even when crm-leads was down at first")
     func recordedInLeadHistory() async throws {
         let service = try service()

@@ -2496,7 +2496,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__send_request__descriptor =
   (ProtobufCMessageInit) crm__comms__v1__send_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__send_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor crm__comms__v1__send_response__field_descriptors[3] =
 {
   {
     "messages",
@@ -2522,15 +2522,28 @@ static const ProtobufCFieldDescriptor crm__comms__v1__send_response__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__SendResponse, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__send_response__field_indices_by_name[] = {
+  2,   /* field[2] = count */
   1,   /* field[1] = failures */
   0,   /* field[0] = messages */
 };
 static const ProtobufCIntRange crm__comms__v1__send_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__send_response__descriptor =
 {
@@ -2540,7 +2553,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__send_response__descriptor =
   "Crm__Comms__V1__SendResponse",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__SendResponse),
-  2,
+  3,
   crm__comms__v1__send_response__field_descriptors,
   crm__comms__v1__send_response__field_indices_by_name,
   1,  crm__comms__v1__send_response__number_ranges,

@@ -119,17 +119,25 @@ extension CommsHandler {
                 bodyKind: template.bodyKind, messageID: "", nextAttemptAt: now, createdBy: caller.userID, createdAt: now))
         }
         if request.dryRun {
-            return CommsV1.SendResponse(messages: messages.map(\.wire), failures: failures)
+            return CommsV1.SendResponse(messages: messages.prefix(Self.bodiesInAnswer).map(\.wire), failures: failures, count: Int32(messages.count))
         }
         let queued = messages, refused = failures, domain = messageIDDomain
         // Stored with their events in the transaction that answers the call.
         let saved = try await database.mutate(context, caller: caller, now: now) { db -> CommsV1.SendResponse in
             var out: [CommsV1.Message] = []
-            for message in queued { out.append(try MessageStore.queue(db, message, domain: domain, at: now).wire) }
-            return CommsV1.SendResponse(messages: out, failures: refused)
+            for (index, message) in queued.enumerated() {
+                var wire = try MessageStore.queue(db, message, domain: domain, at: now).wire
+                // Past the first 100 the bodies stay out of the answer, which must fit one frame.
+                if index >= Self.bodiesInAnswer { wire.body = "" }
+                out.append(wire)
+            }
+            return CommsV1.SendResponse(messages: out, failures: refused, count: Int32(out.count))
         }
         return saved
     }
+
+    /// How many messages of a Send's answer carry their body.
+    static let bodiesInAnswer = 100
 
     /// A message, when the caller sent it, sees every lead, or may see its lead.
     func visibleMessage(_ id: Int64, _ caller: Caller, _ context: ServerContext) async throws -> MessageRecord {

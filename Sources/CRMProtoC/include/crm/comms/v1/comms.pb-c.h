@@ -609,7 +609,9 @@ struct  Crm__Comms__V1__SendResponse
 {
   ProtobufCMessage base;
   /*
-   * The messages queued (rendered; dry runs are not stored and have id 0).
+   * The messages queued (rendered; dry runs are not stored and have id 0). At most the first 100
+   * carry their body (a mass message's answer would not fit a frame otherwise): read the others
+   * with GetMessage. A dry run returns at most the first 100.
    */
   size_t n_messages;
   Crm__Comms__V1__Message **messages;
@@ -618,10 +620,14 @@ struct  Crm__Comms__V1__SendResponse
    */
   size_t n_failures;
   Crm__Rpc__V1__ItemFailure **failures;
+  /*
+   * How many messages were queued (or, in a dry run, would be).
+   */
+  int32_t count;
 };
 #define CRM__COMMS__V1__SEND_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__send_response__descriptor) \
-    , 0,NULL, 0,NULL }
+    , 0,NULL, 0,NULL, 0 }
 
 
 /*
