@@ -77,19 +77,30 @@ extension Leads {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a PENDING lead.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a PENDING lead.",
+            discussion: "On a terminal it asks first; --yes deletes without asking (scripts have no terminal, and need it).")
         @Argument(help: "The lead's id.") var id: Int64
+        @Flag(help: "Delete without asking.") var yes = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await reporting {
                 let options = try connection.signedIn()
-                try await connection.withLeads { rpc in
+                let deleted = try await connection.withLeads { rpc -> Bool in
                     let client = LeadsV1.Leads.Client(rpc)
                     let lead = try await client.getLead(LeadsV1.GetLeadRequest(id: id), options: options)
+                    if !yes {
+                        guard isatty(STDIN_FILENO) == 1 else {
+                            throw CLIFailure(.usage, "deleting lead \(id) (\(lead.fullName)) cannot be undone: add --yes to delete it without a terminal to confirm on")
+                        }
+                        FileHandle.standardError.write(Data("Delete lead \(id) (\(lead.fullName))? This cannot be undone. [y/N] ".utf8))
+                        guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return false }
+                    }
                     _ = try await client.deleteLead(LeadsV1.LeadActionRequest(id: id, version: lead.version), options: options.with(idempotencyKey: UUID().uuidString))
+                    return true
                 }
-                print("Deleted lead \(id).")
+                print(deleted ? "Deleted lead \(id)." : "Nothing deleted.")
             }
         }
     }

@@ -70,3 +70,29 @@ struct WhoAmI: AsyncParsableCommand {
         }
     }
 }
+
+/// `crm password`: change your own password.
+struct Password: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Change your own password.",
+        discussion: "Asks for the current password and the new one (twice) on a terminal; without one, reads three lines of standard input: current, new, new again.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reporting {
+            let current = try readPassword("Current password: ")
+            let new = try readPassword("New password (10-200 characters): ")
+            let again = try readPassword("The new password again: ")
+            guard new == again else { throw CLIFailure(.usage, "the two new passwords differ: nothing changed") }
+            let options = try connection.signedIn(changing: true)
+            do {
+                _ = try await connection.withLeads { rpc in
+                    try await LeadsV1.Auth.Client(rpc).changePassword(LeadsV1.ChangePasswordRequest(currentPassword: current, newPassword: new), options: options)
+                }
+            } catch let error as RPCError where error.violations.contains(where: { $0.field == "current_password" }) {
+                throw CLIFailure(.notAllowed, "the current password is not right: nothing changed")
+            }
+            print("Password changed. Other sessions keep working until their tokens expire; log in again with the new one.")
+        }
+    }
+}

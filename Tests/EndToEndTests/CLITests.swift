@@ -98,6 +98,25 @@ struct CLITests {
         #expect(ambiguous.status == 64 && ambiguous.err.contains("--amount"), "\(ambiguous.err)")
         let usage = try await crm.run("leads", "list", "--mine", "--all")
         #expect(usage.status == 64)
+        // Deleting asks first; without a terminal it needs --yes.
+        let carla = try #require((try JSONSerialization.jsonObject(with: Data(comma.out.utf8)) as? [String: Any])?["id"] as? Int)
+        let unconfirmed = try await crm.run("leads", "delete", String(carla))
+        #expect(unconfirmed.status == 64 && unconfirmed.err.contains("--yes") && unconfirmed.err.contains("Carla Ruiz"), "\(unconfirmed.err)")
+        #expect(try await crm.run("leads", "show", String(carla)).status == 0)
+        let confirmed = try await crm.run("leads", "delete", String(carla), "--yes")
+        #expect(confirmed.status == 0 && confirmed.out.contains("Deleted lead \(carla)"), "\(confirmed.err)")
+        #expect(try await crm.run("leads", "show", String(carla)).status == 2)
+
+        // A user changes their own password.
+        let wrongCurrent = try await crm.run("password", input: "not-it\nnew-admin-pass-1\nnew-admin-pass-1\n")
+        #expect(wrongCurrent.status == 3 && wrongCurrent.err.contains("current password is not right"), "\(wrongCurrent.err)")
+        let mismatch = try await crm.run("password", input: "first-admin-pass\nnew-admin-pass-1\nnew-admin-pass-2\n")
+        #expect(mismatch.status == 64 && mismatch.err.contains("differ"), "\(mismatch.err)")
+        let changed = try await crm.run("password", input: "first-admin-pass\nnew-admin-pass-1\nnew-admin-pass-1\n")
+        #expect(changed.status == 0 && changed.out.contains("Password changed"), "\(changed.err)")
+        #expect(try await crm.run("login", "admin", input: "new-admin-pass-1\n").status == 0)
+        #expect(try await crm.run("login", "admin", input: "first-admin-pass\n").status == 3)
+
         // A service that is not running is named, with what to do, without the socket's error.
         let notRunning = try await crm.run("activities", "list")
         #expect(notRunning.status == 4 && notRunning.err.contains("crm-activities is not answering at \(nothing): is `crm up` running?") && !notRunning.err.contains("errno"), "\(notRunning.err)")
