@@ -118,14 +118,8 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         _ = try await visibleActivity(request.id, caller, context)
-        let now = clock.millis()
-        return try await database.mutate(context, caller: caller, now: now) { db in
-            guard let activity = try ActivityStore.activity(db, id: request.id) else { throw DomainError.notFound("no activity with id \(request.id)") }
-            try WorkRules.requireVersion(request.version, current: activity.version, what: "activity \(activity.id)")
-            try ActivityStore.delete(db, id: activity.id)
-            try Self.append(db, .deleted, EntityReference(.activity, activity.id), actor: caller.userID, at: now, nil)
-            return ActivitiesV1.DeleteResponse()
-        }
+        return try await deleteWork(id: request.id, version: request.version, kind: .activity, caller, context,
+                                    stored: { db, id in try ActivityStore.activity(db, id: id)?.version }, remove: { db, id in try ActivityStore.delete(db, id: id) })
     }
 
     static let activitySorts: [String: ListQuery.SortColumn] = [

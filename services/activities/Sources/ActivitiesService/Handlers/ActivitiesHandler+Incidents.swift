@@ -108,14 +108,8 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         _ = try await visibleIncident(request.id, caller, context)
-        let now = clock.millis()
-        return try await database.mutate(context, caller: caller, now: now) { db in
-            guard let incident = try IncidentStore.incident(db, id: request.id) else { throw DomainError.notFound("no incident with id \(request.id)") }
-            try WorkRules.requireVersion(request.version, current: incident.version, what: "incident \(incident.id)")
-            try IncidentStore.delete(db, id: incident.id)
-            try Self.append(db, .deleted, EntityReference(.incident, incident.id), actor: caller.userID, at: now, nil)
-            return ActivitiesV1.DeleteResponse()
-        }
+        return try await deleteWork(id: request.id, version: request.version, kind: .incident, caller, context,
+                                    stored: { db, id in try IncidentStore.incident(db, id: id)?.version }, remove: { db, id in try IncidentStore.delete(db, id: id) })
     }
 
     static let incidentSorts: [String: ListQuery.SortColumn] = [

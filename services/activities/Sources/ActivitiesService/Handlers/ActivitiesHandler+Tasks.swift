@@ -107,14 +107,8 @@ extension ActivitiesHandler {
         let caller = try context.caller()
         try Self.requireID(request.id)
         _ = try await visibleTask(request.id, caller, context)
-        let now = clock.millis()
-        return try await database.mutate(context, caller: caller, now: now) { db in
-            guard let task = try TaskStore.task(db, id: request.id) else { throw DomainError.notFound("no task with id \(request.id)") }
-            try WorkRules.requireVersion(request.version, current: task.version, what: "task \(task.id)")
-            try TaskStore.delete(db, id: task.id)
-            try Self.append(db, .deleted, EntityReference(.task, task.id), actor: caller.userID, at: now, nil)
-            return ActivitiesV1.DeleteResponse()
-        }
+        return try await deleteWork(id: request.id, version: request.version, kind: .task, caller, context,
+                                    stored: { db, id in try TaskStore.task(db, id: id)?.version }, remove: { db, id in try TaskStore.delete(db, id: id) })
     }
 
     static let taskSorts: [String: ListQuery.SortColumn] = [

@@ -83,6 +83,24 @@ struct ActivitiesHandler: ActivitiesV1.Activities.ServiceProtocol {
         return fields.intersection(known)
     }
 
+    /// Deletes an activity, task or incident whose visibility the caller of this has checked,
+    /// with its links, in one transaction with its event. `version` reads the stored version
+    /// (nil when it is gone).
+    func deleteWork(
+        id: Int64, version: Int64, kind: WorkEntity, _ caller: Caller, _ context: ServerContext,
+        stored: @escaping @Sendable (Database, Int64) throws -> Int64?,
+        remove: @escaping @Sendable (Database, Int64) throws -> Void
+    ) async throws -> ActivitiesV1.DeleteResponse {
+        let now = clock.millis()
+        return try await database.mutate(context, caller: caller, now: now) { db in
+            guard let current = try stored(db, id) else { throw DomainError.notFound("no \(kind.rawValue) with id \(id)") }
+            try WorkRules.requireVersion(version, current: current, what: "\(kind.rawValue) \(id)")
+            try remove(db, id)
+            try Self.append(db, .deleted, EntityReference(kind, id), actor: caller.userID, at: now, nil)
+            return ActivitiesV1.DeleteResponse()
+        }
+    }
+
     /// What came of work, as a close request gives it.
     static func checkOutcome(_ outcome: String) throws(DomainError) {
         var v = Violations()
