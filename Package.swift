@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "crm-leads", targets: ["crm-leads"]),
         .executable(name: "crm-activities", targets: ["crm-activities"]),
         .executable(name: "crm-comms", targets: ["crm-comms"]),
+        .executable(name: "crm-reports", targets: ["crm-reports"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -173,6 +174,23 @@ let package = Package(
             dependencies: ["CommsService", "CRMRPC", "CRMService", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "services/comms/Sources/crm-comms"
         ),
+        // The reports service: a read model fed by the leads and activities feeds, and the reports over it.
+        .target(name: "ReportsDomain", dependencies: ["CRMDomain"], path: "services/reports/Sources/ReportsDomain"),
+        .target(
+            name: "ReportsService",
+            dependencies: [
+                "ReportsDomain", "CRMAPI", "CRMDomain", "CRMRPC", "CRMService", "CRMWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/reports/Sources/ReportsService"
+        ),
+        .executableTarget(
+            name: "crm-reports",
+            dependencies: ["ReportsService", "CRMRPC", "CRMService", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            path: "services/reports/Sources/crm-reports"
+        ),
         // The command line for people: a client only (no SQLite, no crypto, no server code).
         .executableTarget(
             name: "crm",
@@ -244,6 +262,10 @@ let package = Package(
             name: "CommsServiceTests",
             dependencies: ["CommsService", "CommsDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
             path: "services/comms/Tests/CommsServiceTests"),
+        .testTarget(
+            name: "ReportsServiceTests",
+            dependencies: ["ReportsService", "ReportsDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
+            path: "services/reports/Tests/ReportsServiceTests"),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]

@@ -65,9 +65,10 @@ public struct ListQuery: Sendable {
     private var whereSQL: String { conditions.isEmpty ? "" : "WHERE " + conditions.map { "(\($0))" }.joined(separator: " AND ") }
 
     /// One page after `cursor` (nil: the first), the rows' cursor for the next page (nil at
-    /// the end), and how many rows match in all, read in one snapshot.
+    /// the end), and how many rows match in all, read in one snapshot. `knownTotal` is that
+    /// count when the caller keeps it already (a maintained aggregate), so no rows are counted.
     public func page<Record>(
-        _ db: Database, after cursor: PageCursor?, limit: Int, fingerprint: String, record: (Row) -> Record
+        _ db: Database, after cursor: PageCursor?, limit: Int, fingerprint: String, knownTotal: Int64? = nil, record: (Row) -> Record
     ) throws -> (records: [Record], next: PageCursor?, total: Int64) {
         var sql = "SELECT * FROM \(table) "
         var pageConditions = conditions
@@ -97,7 +98,7 @@ public struct ListQuery: Sendable {
             }
             next = PageCursor(query: fingerprint, values: values, id: last["id"])
         }
-        let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereSQL)", arguments: arguments) ?? 0
+        let total = try knownTotal ?? Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereSQL)", arguments: arguments) ?? 0
         return (records, next, total)
     }
 }

@@ -225,17 +225,20 @@ extension ReportsV1 {
         case bar
         /// A pie.
         case pie
+        /// A line through the groups in order (for ranges over time, or any aggregate).
+        case line
         /// A value this version of the contract does not know, kept as it is.
         case unrecognized(Int32)
 
         /// The known values.
-        public static let allCases: [ChartKind] = [.unspecified, .bar, .pie]
+        public static let allCases: [ChartKind] = [.unspecified, .bar, .pie, .line]
 
         public init(protoValue: Int32) {
             switch protoValue {
                 case 0: self = .unspecified
                 case 1: self = .bar
                 case 2: self = .pie
+                case 3: self = .line
                 default: self = .unrecognized(protoValue)
             }
         }
@@ -245,6 +248,7 @@ extension ReportsV1 {
                 case .unspecified: return 0
                 case .bar: return 1
                 case .pie: return 2
+                case .line: return 3
                 case .unrecognized(let value): return value
             }
         }
@@ -255,6 +259,7 @@ extension ReportsV1 {
                 case .unspecified: return "CHART_KIND_UNSPECIFIED"
                 case .bar: return "CHART_KIND_BAR"
                 case .pie: return "CHART_KIND_PIE"
+                case .line: return "CHART_KIND_LINE"
                 case .unrecognized(let value): return String(value)
             }
         }
@@ -265,6 +270,7 @@ extension ReportsV1 {
                 case "CHART_KIND_UNSPECIFIED": self = .unspecified
                 case "CHART_KIND_BAR": self = .bar
                 case "CHART_KIND_PIE": self = .pie
+                case "CHART_KIND_LINE": self = .line
                 default: return nil
             }
         }
@@ -473,11 +479,14 @@ extension ReportsV1 {
     public struct CountByTypeAndStatusResponse: Sendable, Hashable {
         /// The cells, by type and status name; cells with no leads are left out.
         public var counts: [ReportsV1.TypeStatusCount] = []
+        /// The read model includes every change up to this leads feed sequence.
+        public var asOfSequence: Int64 = 0
 
         public init() {}
 
-        public init(counts: [ReportsV1.TypeStatusCount] = []) {
+        public init(counts: [ReportsV1.TypeStatusCount] = [], asOfSequence: Int64 = 0) {
             self.counts = counts
+            self.asOfSequence = asOfSequence
         }
     }
 
@@ -539,11 +548,14 @@ extension ReportsV1 {
     public struct PipelineResponse: Sendable, Hashable {
         /// One stage per state, in life-cycle order.
         public var stages: [ReportsV1.PipelineStage] = []
+        /// The read model includes every change up to this leads feed sequence.
+        public var asOfSequence: Int64 = 0
 
         public init() {}
 
-        public init(stages: [ReportsV1.PipelineStage] = []) {
+        public init(stages: [ReportsV1.PipelineStage] = [], asOfSequence: Int64 = 0) {
             self.stages = stages
+            self.asOfSequence = asOfSequence
         }
     }
 
@@ -602,11 +614,14 @@ extension ReportsV1 {
     public struct ConversionRatesResponse: Sendable, Hashable {
         /// One entry per group, best rate first.
         public var rates: [ReportsV1.ConversionRate] = []
+        /// The read model includes every change up to this leads feed sequence.
+        public var asOfSequence: Int64 = 0
 
         public init() {}
 
-        public init(rates: [ReportsV1.ConversionRate] = []) {
+        public init(rates: [ReportsV1.ConversionRate] = [], asOfSequence: Int64 = 0) {
             self.rates = rates
+            self.asOfSequence = asOfSequence
         }
     }
 
@@ -662,11 +677,17 @@ extension ReportsV1 {
     public struct OwnerWorkloadResponse: Sendable, Hashable {
         /// One entry per user, busiest first.
         public var workloads: [ReportsV1.Workload] = []
+        /// The read model includes every leads feed change up to this sequence.
+        public var asOfSequence: Int64 = 0
+        /// And every activities feed change up to this one.
+        public var activitiesAsOfSequence: Int64 = 0
 
         public init() {}
 
-        public init(workloads: [ReportsV1.Workload] = []) {
+        public init(workloads: [ReportsV1.Workload] = [], asOfSequence: Int64 = 0, activitiesAsOfSequence: Int64 = 0) {
             self.workloads = workloads
+            self.asOfSequence = asOfSequence
+            self.activitiesAsOfSequence = activitiesAsOfSequence
         }
     }
 
@@ -716,11 +737,14 @@ extension ReportsV1 {
     public struct WorkReportResponse: Sendable, Hashable {
         /// One entry per group.
         public var counts: [ReportsV1.WorkCount] = []
+        /// The read model includes every activities feed change up to this sequence.
+        public var asOfSequence: Int64 = 0
 
         public init() {}
 
-        public init(counts: [ReportsV1.WorkCount] = []) {
+        public init(counts: [ReportsV1.WorkCount] = [], asOfSequence: Int64 = 0) {
             self.counts = counts
+            self.asOfSequence = asOfSequence
         }
     }
 
@@ -823,15 +847,18 @@ extension ReportsV1 {
         public var appliedAt: Int64 = 0
         /// Why following the feed is failing, if it is.
         public var lastError: String = ""
+        /// How many events the read model is behind the source (head - applied).
+        public var lag: Int64 = 0
 
         public init() {}
 
-        public init(source: String = "", appliedSequence: Int64 = 0, headSequence: Int64 = 0, appliedAt: Int64 = 0, lastError: String = "") {
+        public init(source: String = "", appliedSequence: Int64 = 0, headSequence: Int64 = 0, appliedAt: Int64 = 0, lastError: String = "", lag: Int64 = 0) {
             self.source = source
             self.appliedSequence = appliedSequence
             self.headSequence = headSequence
             self.appliedAt = appliedAt
             self.lastError = lastError
+            self.lag = lag
         }
     }
 
@@ -1131,6 +1158,7 @@ extension ReportsV1.CountByTypeAndStatusResponse: WireMessage, CBridged {
         self.init()
         let c = pointer.pointee
         counts = CBridge.array(c.counts, count: c.n_counts) { ReportsV1.TypeStatusCount(cMessage: $0!) }
+        asOfSequence = c.as_of_sequence
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__CountByTypeAndStatusResponse> {
@@ -1138,6 +1166,7 @@ extension ReportsV1.CountByTypeAndStatusResponse: WireMessage, CBridged {
         crm__reports__v1__count_by_type_and_status_response__init(c)
         c.pointee.n_counts = counts.count
         c.pointee.counts = try arena.map(counts) { (element: ReportsV1.TypeStatusCount) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__TypeStatusCount>? in try element.toCMessage(arena) }
+        c.pointee.as_of_sequence = asOfSequence
         return c
     }
 }
@@ -1278,6 +1307,7 @@ extension ReportsV1.PipelineResponse: WireMessage, CBridged {
         self.init()
         let c = pointer.pointee
         stages = CBridge.array(c.stages, count: c.n_stages) { ReportsV1.PipelineStage(cMessage: $0!) }
+        asOfSequence = c.as_of_sequence
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__PipelineResponse> {
@@ -1285,6 +1315,7 @@ extension ReportsV1.PipelineResponse: WireMessage, CBridged {
         crm__reports__v1__pipeline_response__init(c)
         c.pointee.n_stages = stages.count
         c.pointee.stages = try arena.map(stages) { (element: ReportsV1.PipelineStage) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__PipelineStage>? in try element.toCMessage(arena) }
+        c.pointee.as_of_sequence = asOfSequence
         return c
     }
 }
@@ -1396,6 +1427,7 @@ extension ReportsV1.ConversionRatesResponse: WireMessage, CBridged {
         self.init()
         let c = pointer.pointee
         rates = CBridge.array(c.rates, count: c.n_rates) { ReportsV1.ConversionRate(cMessage: $0!) }
+        asOfSequence = c.as_of_sequence
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__ConversionRatesResponse> {
@@ -1403,6 +1435,7 @@ extension ReportsV1.ConversionRatesResponse: WireMessage, CBridged {
         crm__reports__v1__conversion_rates_response__init(c)
         c.pointee.n_rates = rates.count
         c.pointee.rates = try arena.map(rates) { (element: ReportsV1.ConversionRate) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__ConversionRate>? in try element.toCMessage(arena) }
+        c.pointee.as_of_sequence = asOfSequence
         return c
     }
 }
@@ -1513,6 +1546,8 @@ extension ReportsV1.OwnerWorkloadResponse: WireMessage, CBridged {
         self.init()
         let c = pointer.pointee
         workloads = CBridge.array(c.workloads, count: c.n_workloads) { ReportsV1.Workload(cMessage: $0!) }
+        asOfSequence = c.as_of_sequence
+        activitiesAsOfSequence = c.activities_as_of_sequence
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__OwnerWorkloadResponse> {
@@ -1520,6 +1555,8 @@ extension ReportsV1.OwnerWorkloadResponse: WireMessage, CBridged {
         crm__reports__v1__owner_workload_response__init(c)
         c.pointee.n_workloads = workloads.count
         c.pointee.workloads = try arena.map(workloads) { (element: ReportsV1.Workload) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__Workload>? in try element.toCMessage(arena) }
+        c.pointee.as_of_sequence = asOfSequence
+        c.pointee.activities_as_of_sequence = activitiesAsOfSequence
         return c
     }
 }
@@ -1625,6 +1662,7 @@ extension ReportsV1.WorkReportResponse: WireMessage, CBridged {
         self.init()
         let c = pointer.pointee
         counts = CBridge.array(c.counts, count: c.n_counts) { ReportsV1.WorkCount(cMessage: $0!) }
+        asOfSequence = c.as_of_sequence
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__WorkReportResponse> {
@@ -1632,6 +1670,7 @@ extension ReportsV1.WorkReportResponse: WireMessage, CBridged {
         crm__reports__v1__work_report_response__init(c)
         c.pointee.n_counts = counts.count
         c.pointee.counts = try arena.map(counts) { (element: ReportsV1.WorkCount) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__WorkCount>? in try element.toCMessage(arena) }
+        c.pointee.as_of_sequence = asOfSequence
         return c
     }
 }
@@ -1848,6 +1887,7 @@ extension ReportsV1.FeedCursor: WireMessage, CBridged {
         headSequence = c.head_sequence
         appliedAt = c.applied_at
         lastError = CBridge.string(c.last_error)
+        lag = c.lag
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Reports__V1__FeedCursor> {
@@ -1858,6 +1898,7 @@ extension ReportsV1.FeedCursor: WireMessage, CBridged {
         c.pointee.head_sequence = headSequence
         c.pointee.applied_at = appliedAt
         c.pointee.last_error = try arena.string(lastError, field: "last_error")
+        c.pointee.lag = lag
         return c
     }
 }

@@ -50,32 +50,12 @@ public struct LeadsPeer: Sendable {
                     throw unavailable(error, "who user \(id) is")
                 }
             },
-            account: { claimed, context in
-                do {
-                    let user = try await LeadsV1.Auth.Client(client).whoAmI(LeadsV1.WhoAmIRequest(), options: options(context))
-                    guard user.active, let role = Role(user.role) else { return nil }
-                    return Caller(userID: user.id, role: role, unitID: user.unitId)
-                } catch let error as RPCError where error.code == .unauthenticated {
-                    return nil
-                } catch let error as RPCError {
-                    throw unavailable(error, "whether your account is active")
-                }
-            })
+            account: LeadsAccounts.lookup(client))
     }
 
-    private static func options(_ context: ServerContext) -> CallOptions {
-        let remaining = context.deadline.map { $0 - .now } ?? .seconds(5)
-        return CallOptions(timeout: max(.milliseconds(1), min(remaining, .seconds(5))), metadata: Metadata(authorization: context.metadata.authorization, traceID: context.metadata.traceID))
-    }
+    private static func options(_ context: ServerContext) -> CallOptions { LeadsAccounts.forwarding(context, limit: .seconds(5)) }
 
-    private static func unavailable(_ error: RPCError, _ what: String) -> RPCError {
-        switch error.code {
-        case .unavailable, .deadlineExceeded, .unimplemented, .internal, .unknown:
-            return RPCError(.unavailable, "crm-leads cannot say \(what) (\(error.message)); try again later")
-        default:
-            return error
-        }
-    }
+    private static func unavailable(_ error: RPCError, _ what: String) -> RPCError { LeadsAccounts.unavailable(error, what) }
 
     /// When no crm-leads is configured: nothing that needs a lead or a user can be checked.
     public static let unconfigured = LeadsPeer(

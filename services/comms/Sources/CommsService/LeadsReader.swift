@@ -58,15 +58,7 @@ public struct LeadsReader: Sendable {
                     return nil
                 } catch let error as RPCError { throw unavailable(error, "user \(id)") }
             },
-            account: { _, context in
-                do {
-                    let user = try await LeadsV1.Auth.Client(client).whoAmI(LeadsV1.WhoAmIRequest(), options: options(context))
-                    guard user.active, let role = Role(user.role) else { return nil }
-                    return Caller(userID: user.id, role: role, unitID: user.unitId)
-                } catch let error as RPCError where error.code == .unauthenticated {
-                    return nil
-                } catch let error as RPCError { throw unavailable(error, "whether your account is active") }
-            },
+            account: LeadsAccounts.lookup(client),
             leads: { filter, limit, context in
                 var found: [LeadsV1.Lead] = []
                 var token = ""
@@ -91,19 +83,9 @@ public struct LeadsReader: Sendable {
             })
     }
 
-    private static func options(_ context: ServerContext) -> CallOptions {
-        let remaining = context.deadline.map { $0 - .now } ?? .seconds(10)
-        return CallOptions(timeout: max(.milliseconds(1), min(remaining, .seconds(10))), metadata: Metadata(authorization: context.metadata.authorization, traceID: context.metadata.traceID))
-    }
+    private static func options(_ context: ServerContext) -> CallOptions { LeadsAccounts.forwarding(context, limit: .seconds(10)) }
 
-    private static func unavailable(_ error: RPCError, _ what: String) -> RPCError {
-        switch error.code {
-        case .unavailable, .deadlineExceeded, .unimplemented, .internal, .unknown:
-            return RPCError(.unavailable, "crm-leads cannot give \(what) (\(error.message)); try again later")
-        default:
-            return error
-        }
-    }
+    private static func unavailable(_ error: RPCError, _ what: String) -> RPCError { LeadsAccounts.unavailable(error, what) }
 
     public static let unconfigured = LeadsReader(
         lead: { _, _ in throw RPCError(.unavailable, "no crm-leads is configured (peer.leads)") },

@@ -1,12 +1,8 @@
 import CRMDomain
 import Foundation
 
-/// Where a lead is in its life: every status maps to one of these.
-public enum LifecycleState: String, Sendable, Hashable, CaseIterable, Codable {
-    case pending, inProgress = "in_progress", won, lost, cancelled
-
-    public var isFinal: Bool { self == .won || self == .lost || self == .cancelled }
-}
+/// Where a lead is in its life (shared with the read model of crm-reports).
+public typealias LifecycleState = CRMDomain.LifecycleState
 
 public struct LeadStatusRecord: Sendable, Hashable {
     public var id: Int64 = 0

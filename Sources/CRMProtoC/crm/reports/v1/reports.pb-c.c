@@ -1965,7 +1965,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__type_status_count__descriptor
   (ProtobufCMessageInit) crm__reports__v1__type_status_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__count_by_type_and_status_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor crm__reports__v1__count_by_type_and_status_response__field_descriptors[2] =
 {
   {
     "counts",
@@ -1979,14 +1979,27 @@ static const ProtobufCFieldDescriptor crm__reports__v1__count_by_type_and_status
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__CountByTypeAndStatusResponse, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__count_by_type_and_status_response__field_indices_by_name[] = {
+  1,   /* field[1] = as_of_sequence */
   0,   /* field[0] = counts */
 };
 static const ProtobufCIntRange crm__reports__v1__count_by_type_and_status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__count_by_type_and_status_response__descriptor =
 {
@@ -1996,7 +2009,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__count_by_type_and_status_resp
   "Crm__Reports__V1__CountByTypeAndStatusResponse",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__CountByTypeAndStatusResponse),
-  1,
+  2,
   crm__reports__v1__count_by_type_and_status_response__field_descriptors,
   crm__reports__v1__count_by_type_and_status_response__field_indices_by_name,
   1,  crm__reports__v1__count_by_type_and_status_response__number_ranges,
@@ -2195,7 +2208,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__pipeline_stage__descriptor =
   (ProtobufCMessageInit) crm__reports__v1__pipeline_stage__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__pipeline_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor crm__reports__v1__pipeline_response__field_descriptors[2] =
 {
   {
     "stages",
@@ -2209,14 +2222,27 @@ static const ProtobufCFieldDescriptor crm__reports__v1__pipeline_response__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__PipelineResponse, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__pipeline_response__field_indices_by_name[] = {
+  1,   /* field[1] = as_of_sequence */
   0,   /* field[0] = stages */
 };
 static const ProtobufCIntRange crm__reports__v1__pipeline_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__pipeline_response__descriptor =
 {
@@ -2226,7 +2252,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__pipeline_response__descriptor
   "Crm__Reports__V1__PipelineResponse",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__PipelineResponse),
-  1,
+  2,
   crm__reports__v1__pipeline_response__field_descriptors,
   crm__reports__v1__pipeline_response__field_indices_by_name,
   1,  crm__reports__v1__pipeline_response__number_ranges,
@@ -2426,7 +2452,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__conversion_rate__descriptor =
   (ProtobufCMessageInit) crm__reports__v1__conversion_rate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__conversion_rates_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor crm__reports__v1__conversion_rates_response__field_descriptors[2] =
 {
   {
     "rates",
@@ -2440,14 +2466,27 @@ static const ProtobufCFieldDescriptor crm__reports__v1__conversion_rates_respons
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__ConversionRatesResponse, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__conversion_rates_response__field_indices_by_name[] = {
+  1,   /* field[1] = as_of_sequence */
   0,   /* field[0] = rates */
 };
 static const ProtobufCIntRange crm__reports__v1__conversion_rates_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__conversion_rates_response__descriptor =
 {
@@ -2457,7 +2496,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__conversion_rates_response__de
   "Crm__Reports__V1__ConversionRatesResponse",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__ConversionRatesResponse),
-  1,
+  2,
   crm__reports__v1__conversion_rates_response__field_descriptors,
   crm__reports__v1__conversion_rates_response__field_indices_by_name,
   1,  crm__reports__v1__conversion_rates_response__number_ranges,
@@ -2644,7 +2683,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__workload__descriptor =
   (ProtobufCMessageInit) crm__reports__v1__workload__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__owner_workload_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor crm__reports__v1__owner_workload_response__field_descriptors[3] =
 {
   {
     "workloads",
@@ -2658,14 +2697,40 @@ static const ProtobufCFieldDescriptor crm__reports__v1__owner_workload_response_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__OwnerWorkloadResponse, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activities_as_of_sequence",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__OwnerWorkloadResponse, activities_as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__owner_workload_response__field_indices_by_name[] = {
+  2,   /* field[2] = activities_as_of_sequence */
+  1,   /* field[1] = as_of_sequence */
   0,   /* field[0] = workloads */
 };
 static const ProtobufCIntRange crm__reports__v1__owner_workload_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__owner_workload_response__descriptor =
 {
@@ -2675,7 +2740,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__owner_workload_response__desc
   "Crm__Reports__V1__OwnerWorkloadResponse",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__OwnerWorkloadResponse),
-  1,
+  3,
   crm__reports__v1__owner_workload_response__field_descriptors,
   crm__reports__v1__owner_workload_response__field_indices_by_name,
   1,  crm__reports__v1__owner_workload_response__number_ranges,
@@ -2836,7 +2901,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__work_count__descriptor =
   (ProtobufCMessageInit) crm__reports__v1__work_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__work_report_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor crm__reports__v1__work_report_response__field_descriptors[2] =
 {
   {
     "counts",
@@ -2850,14 +2915,27 @@ static const ProtobufCFieldDescriptor crm__reports__v1__work_report_response__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__WorkReportResponse, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__work_report_response__field_indices_by_name[] = {
+  1,   /* field[1] = as_of_sequence */
   0,   /* field[0] = counts */
 };
 static const ProtobufCIntRange crm__reports__v1__work_report_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__work_report_response__descriptor =
 {
@@ -2867,7 +2945,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__work_report_response__descrip
   "Crm__Reports__V1__WorkReportResponse",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__WorkReportResponse),
-  1,
+  2,
   crm__reports__v1__work_report_response__field_descriptors,
   crm__reports__v1__work_report_response__field_indices_by_name,
   1,  crm__reports__v1__work_report_response__number_ranges,
@@ -3187,7 +3265,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__feed_status_request__descript
   (ProtobufCMessageInit) crm__reports__v1__feed_status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__reports__v1__feed_cursor__field_descriptors[5] =
+static const ProtobufCFieldDescriptor crm__reports__v1__feed_cursor__field_descriptors[6] =
 {
   {
     "source",
@@ -3249,18 +3327,31 @@ static const ProtobufCFieldDescriptor crm__reports__v1__feed_cursor__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lag",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Reports__V1__FeedCursor, lag),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__reports__v1__feed_cursor__field_indices_by_name[] = {
   3,   /* field[3] = applied_at */
   1,   /* field[1] = applied_sequence */
   2,   /* field[2] = head_sequence */
+  5,   /* field[5] = lag */
   4,   /* field[4] = last_error */
   0,   /* field[0] = source */
 };
 static const ProtobufCIntRange crm__reports__v1__feed_cursor__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor crm__reports__v1__feed_cursor__descriptor =
 {
@@ -3270,7 +3361,7 @@ const ProtobufCMessageDescriptor crm__reports__v1__feed_cursor__descriptor =
   "Crm__Reports__V1__FeedCursor",
   "crm.reports.v1",
   sizeof(Crm__Reports__V1__FeedCursor),
-  5,
+  6,
   crm__reports__v1__feed_cursor__field_descriptors,
   crm__reports__v1__feed_cursor__field_indices_by_name,
   1,  crm__reports__v1__feed_cursor__number_ranges,
@@ -3423,18 +3514,20 @@ const ProtobufCEnumDescriptor crm__reports__v1__report_kind__descriptor =
   crm__reports__v1__report_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue crm__reports__v1__chart_kind__enum_values_by_number[3] =
+static const ProtobufCEnumValue crm__reports__v1__chart_kind__enum_values_by_number[4] =
 {
   { "CHART_KIND_UNSPECIFIED", "CRM__REPORTS__V1__CHART_KIND__CHART_KIND_UNSPECIFIED", 0 },
   { "CHART_KIND_BAR", "CRM__REPORTS__V1__CHART_KIND__CHART_KIND_BAR", 1 },
   { "CHART_KIND_PIE", "CRM__REPORTS__V1__CHART_KIND__CHART_KIND_PIE", 2 },
+  { "CHART_KIND_LINE", "CRM__REPORTS__V1__CHART_KIND__CHART_KIND_LINE", 3 },
 };
 static const ProtobufCIntRange crm__reports__v1__chart_kind__value_ranges[] = {
-{0, 0},{0, 3}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex crm__reports__v1__chart_kind__enum_values_by_name[3] =
+static const ProtobufCEnumValueIndex crm__reports__v1__chart_kind__enum_values_by_name[4] =
 {
   { "CHART_KIND_BAR", 1 },
+  { "CHART_KIND_LINE", 3 },
   { "CHART_KIND_PIE", 2 },
   { "CHART_KIND_UNSPECIFIED", 0 },
 };
@@ -3445,9 +3538,9 @@ const ProtobufCEnumDescriptor crm__reports__v1__chart_kind__descriptor =
   "ChartKind",
   "Crm__Reports__V1__ChartKind",
   "crm.reports.v1",
-  3,
+  4,
   crm__reports__v1__chart_kind__enum_values_by_number,
-  3,
+  4,
   crm__reports__v1__chart_kind__enum_values_by_name,
   1,
   crm__reports__v1__chart_kind__value_ranges,

@@ -153,7 +153,11 @@ typedef enum _Crm__Reports__V1__ChartKind {
   /*
    * A pie.
    */
-  CRM__REPORTS__V1__CHART_KIND__CHART_KIND_PIE = 2
+  CRM__REPORTS__V1__CHART_KIND__CHART_KIND_PIE = 2,
+  /*
+   * A line through the groups in order (for ranges over time, or any aggregate).
+   */
+  CRM__REPORTS__V1__CHART_KIND__CHART_KIND_LINE = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__REPORTS__V1__CHART_KIND)
 } Crm__Reports__V1__ChartKind;
 
@@ -438,10 +442,14 @@ struct  Crm__Reports__V1__CountByTypeAndStatusResponse
    */
   size_t n_counts;
   Crm__Reports__V1__TypeStatusCount **counts;
+  /*
+   * The read model includes every change up to this leads feed sequence.
+   */
+  int64_t as_of_sequence;
 };
 #define CRM__REPORTS__V1__COUNT_BY_TYPE_AND_STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__count_by_type_and_status_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*
@@ -529,10 +537,14 @@ struct  Crm__Reports__V1__PipelineResponse
    */
   size_t n_stages;
   Crm__Reports__V1__PipelineStage **stages;
+  /*
+   * The read model includes every change up to this leads feed sequence.
+   */
+  int64_t as_of_sequence;
 };
 #define CRM__REPORTS__V1__PIPELINE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__pipeline_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*
@@ -614,10 +626,14 @@ struct  Crm__Reports__V1__ConversionRatesResponse
    */
   size_t n_rates;
   Crm__Reports__V1__ConversionRate **rates;
+  /*
+   * The read model includes every change up to this leads feed sequence.
+   */
+  int64_t as_of_sequence;
 };
 #define CRM__REPORTS__V1__CONVERSION_RATES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__conversion_rates_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*
@@ -696,10 +712,18 @@ struct  Crm__Reports__V1__OwnerWorkloadResponse
    */
   size_t n_workloads;
   Crm__Reports__V1__Workload **workloads;
+  /*
+   * The read model includes every leads feed change up to this sequence.
+   */
+  int64_t as_of_sequence;
+  /*
+   * And every activities feed change up to this one.
+   */
+  int64_t activities_as_of_sequence;
 };
 #define CRM__REPORTS__V1__OWNER_WORKLOAD_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__owner_workload_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0, 0 }
 
 
 /*
@@ -769,10 +793,14 @@ struct  Crm__Reports__V1__WorkReportResponse
    */
   size_t n_counts;
   Crm__Reports__V1__WorkCount **counts;
+  /*
+   * The read model includes every activities feed change up to this sequence.
+   */
+  int64_t as_of_sequence;
 };
 #define CRM__REPORTS__V1__WORK_REPORT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__work_report_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*
@@ -922,10 +950,14 @@ struct  Crm__Reports__V1__FeedCursor
    * Why following the feed is failing, if it is.
    */
   char *last_error;
+  /*
+   * How many events the read model is behind the source (head - applied).
+   */
+  int64_t lag;
 };
 #define CRM__REPORTS__V1__FEED_CURSOR__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__reports__v1__feed_cursor__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
