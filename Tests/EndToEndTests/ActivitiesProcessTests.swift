@@ -9,7 +9,7 @@ struct LeadsAndActivities {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-activities-e2e-\(UUID().uuidString)")
     let leadsPort: Int
     let activitiesPort: Int
-    let leads: ServiceProcess
+    var leads: ServiceProcess
     var activities: ServiceProcess
     let rpcLeads: RPCClient
     let rpcActivities: RPCClient
@@ -21,14 +21,25 @@ struct LeadsAndActivities {
         leadsPort = try freePort()
         activitiesPort = try freePort()
         metricsPort = try freePort()
-        leads = try await ServiceProcess("crm-leads", arguments: [
-            "--password-rounds", "1000", "--listen", "127.0.0.1:\(leadsPort)", "--peer", "activities=127.0.0.1:\(activitiesPort)",
-        ], environment: [
-            "CRM_AUTH_SECRET": Self.secret, "CRM_DATABASE": folder.appendingPathComponent("leads.sqlite").path, "CRM_ADMIN_PASSWORD": "first-admin-pass",
-        ])
+        leads = try await Self.startLeads(folder, port: leadsPort, activitiesPort: activitiesPort)
         activities = try await Self.startActivities(folder, leadsPort: leadsPort, port: activitiesPort, metricsPort: metricsPort)
         rpcLeads = RPCClient(host: "127.0.0.1", port: leadsPort)
         rpcActivities = RPCClient(host: "127.0.0.1", port: activitiesPort)
+    }
+
+    static func startLeads(_ folder: URL, port: Int, activitiesPort: Int) async throws -> ServiceProcess {
+        try await ServiceProcess("crm-leads", arguments: [
+            "--password-rounds", "1000", "--listen", "127.0.0.1:\(port)", "--peer", "activities=127.0.0.1:\(activitiesPort)",
+        ], environment: [
+            "CRM_AUTH_SECRET": secret, "CRM_DATABASE": folder.appendingPathComponent("leads.sqlite").path, "CRM_ADMIN_PASSWORD": "first-admin-pass",
+        ])
+    }
+
+    /// The same stack with crm-leads started again on its port and database (after it was stopped).
+    func restartingLeads() async throws -> LeadsAndActivities {
+        var next = self
+        next.leads = try await Self.startLeads(folder, port: leadsPort, activitiesPort: activitiesPort)
+        return next
     }
 
     static func startActivities(_ folder: URL, leadsPort: Int, port: Int, metricsPort: Int? = nil) async throws -> ServiceProcess {

@@ -52,8 +52,16 @@ public final class ReportsServer: Sendable {
         let unconfigured: CallerDirectory.Lookup = { @Sendable _, _ in
             throw RPCError(.unavailable, "no crm-leads is configured (peer.leads): accounts cannot be checked")
         }
-        let lookup = configuration.accounts ?? configuration.leads.map { LeadsAccounts.lookup($0) } ?? unconfigured
-        let directory = CallerDirectory(lookup: lookup)
+        let remote = configuration.leads.map { LeadsAccounts.lookup($0) } ?? unconfigured
+        let database = self.database
+        // Accounts as the leads feed says (users are in it): a deactivation or a role change arrives
+        // within a feed event, and the reports keep answering while crm-leads is down. A user the
+        // feed has not mentioned yet is asked of crm-leads.
+        let local: CallerDirectory.Lookup = { @Sendable claimed, context in
+            if let known = try await database.read({ db in try NameStore.account(db, userID: claimed.userID) }) { return known.active ? known.caller : nil }
+            return try await remote(claimed, context)
+        }
+        let directory = CallerDirectory(lookup: configuration.accounts ?? local)
         authentication = AuthenticationInterceptor(authenticator: Authenticator(signer: signer, clock: configuration.clock), directory: directory)
         var followers: [any Service] = []
         if let leads = configuration.leads {

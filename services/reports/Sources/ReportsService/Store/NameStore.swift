@@ -1,3 +1,5 @@
+import CRMDomain
+import CRMService
 import CRMWire
 import GRDB
 
@@ -6,10 +8,17 @@ import GRDB
 /// filter on a name sees the name as it is now.
 enum NameStore {
     static func putUser(_ db: Database, _ user: LeadsV1.User) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO user_name (id, name, unit_id, active) VALUES (?, ?, ?, ?)",
-                       arguments: [user.id, user.name, user.unitId, user.active])
+        try db.execute(sql: "INSERT OR REPLACE INTO user_name (id, name, unit_id, active, role) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [user.id, user.name, user.unitId, user.active, (Role(user.role) ?? .agent).rawValue])
         try db.execute(sql: "UPDATE lead_row SET owner_name = ?1 WHERE owner_id = ?2 AND owner_name <> ?1", arguments: [user.name, user.id])
         try db.execute(sql: "UPDATE lead_row SET assigned_user_name = ?1 WHERE assigned_user_id = ?2 AND assigned_user_name <> ?1", arguments: [user.name, user.id])
+    }
+
+    /// The account as the leads feed last said: nil when the feed has not mentioned the user.
+    static func account(_ db: Database, userID: Int64) throws -> (active: Bool, caller: Caller)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT active, role, unit_id FROM user_name WHERE id = ?", arguments: [userID]),
+              let role = Role(rawValue: row[1]) else { return nil }
+        return (row[0], Caller(userID: userID, role: role, unitID: row[2]))
     }
 
     static func putUnit(_ db: Database, _ unit: LeadsV1.Unit) throws {

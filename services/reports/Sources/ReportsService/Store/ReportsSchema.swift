@@ -40,7 +40,7 @@ enum ReportsSchema {
                 -- Full text over names, company, e-mails and phones (FTS5, kept in step by the store).
                 CREATE VIRTUAL TABLE lead_text USING fts5(full_name, company, emails, phones, content='', tokenize='unicode61 remove_diacritics 2');
 
-                CREATE TABLE user_name (id INTEGER PRIMARY KEY, name TEXT NOT NULL, unit_id INTEGER NOT NULL, active INTEGER NOT NULL);
+                CREATE TABLE user_name (id INTEGER PRIMARY KEY, name TEXT NOT NULL, unit_id INTEGER NOT NULL, active INTEGER NOT NULL, role TEXT NOT NULL);
                 CREATE INDEX user_name_unit ON user_name(unit_id);
                 CREATE TABLE unit_name (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
                 CREATE TABLE status_name (id INTEGER PRIMARY KEY, name TEXT NOT NULL, state INTEGER NOT NULL);
