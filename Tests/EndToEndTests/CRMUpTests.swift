@@ -250,6 +250,33 @@ struct CRMUpTests {
         }
         #expect(leadHistory.contains("message sent") && leadHistory.contains("Your contract"), "\(leadHistory)")
 
+        // The manager's reports, from crm-reports' read model of both feeds.
+        var pipeline = ""
+        for _ in 0..<100 where !pipeline.contains("won") || !pipeline.contains("1 ") {
+            pipeline = try await crm.run("reports", "pipeline").out
+            if !pipeline.contains("█") { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(pipeline.contains("won") && pipeline.contains("█") && pipeline.contains("pending"), "\(pipeline)")
+        var allLeads = try json(try await crm.run("reports", "all", "--country", "ES", "--sort=full_name", "--json").out)
+        for _ in 0..<100 where (allLeads["rows"] as? [[String: Any]])?.contains(where: { $0["full_name"] as? String == "Cora Díaz" }) != true {
+            try await Task.sleep(for: .milliseconds(50))
+            allLeads = try json(try await crm.run("reports", "all", "--country", "ES", "--sort=full_name", "--json").out)
+        }
+        #expect((allLeads["rows"] as? [[String: Any]])?.first?["full_name"] as? String == "Ana Pérez", "\(allLeads)")
+        let overdueReport = try await crm.run("reports", "overdue", "--at", "2099-01-04 09:00")
+        #expect(overdueReport.out.contains("Bea Gil") && overdueReport.out.contains(" d "), "\(overdueReport.out)\(overdueReport.err)")
+        let feeds = try await crm.run("reports", "status")
+        #expect(feeds.out.contains("crm.leads.v1.Leads") && feeds.out.contains("crm.activities.v1.Activities"), "\(feeds.out)")
+        let chartFile = folder.appendingPathComponent("pipeline.svg")
+        let chart = try await crm.run("reports", "chart", "pipeline", "--style", "pie", "--svg", chartFile.path)
+        let chartText = try String(contentsOf: chartFile, encoding: .utf8)
+        #expect(chart.status == 0 && chartText.contains("<svg"), "\(chart.err)")
+        let reportFile = folder.appendingPathComponent("all.csv")
+        let reportExport = try await crm.run("reports", "export", "all", "-o", reportFile.path)
+        let reportText = try String(contentsOf: reportFile, encoding: .utf8)
+        #expect(reportExport.status == 0 && reportText.contains("Ana Pérez"), "\(reportExport.out)\(reportExport.err)")
+        #expect(try await crm.run("reports", "chart", "all", "--svg", chartFile.path).status == 64)
+
         let status = try await crm.run("status", "--json")
         #expect(status.status == 0 && status.out.contains("\"serving\""), "\(status.out)\(status.err)")
         // crm up gives every service a metrics endpoint, and status says where it is.
@@ -273,7 +300,7 @@ struct CRMUpTests {
         // A service that dies takes the others down, and says so.
         for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }
         #expect(await second.exitStatus() == 1)
-        #expect(second.text.contains(/crm-(leads|activities|comms) was killed by signal 9, so every service was stopped/), "\(second.text)")
+        #expect(second.text.contains(/crm-(leads|activities|comms|reports) was killed by signal 9, so every service was stopped/), "\(second.text)")
         #expect(processes(mentioning: folder.path).isEmpty)
     }
 
