@@ -222,6 +222,9 @@ let package = Package(
                 "CommsService",
                 "LeadsDomain",
                 "LeadsService",
+                "ReportsService",
+                "CRMDomain",
+                "CRMService",
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -235,6 +238,8 @@ let package = Package(
         .executableTarget(name: "crm-sqlite-floor", path: "Sources/crm-sqlite-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The floor for the schedule-activity benchmark: SQLite alone, from C, in crm-activities' schema.
         .executableTarget(name: "crm-activities-floor", path: "Sources/crm-activities-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // The floor for the reports' catch-up benchmark: SQLite alone, from C, in crm-reports' schema.
+        .executableTarget(name: "crm-reports-floor", path: "Sources/crm-reports-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
         // A C client built only from protoc-c output and libprotobuf-c (the interop test drives it).
         .executableTarget(name: "crm-interop-c", dependencies: ["CRMProtoC"], path: "Sources/crm-interop-c"),
 

@@ -32,8 +32,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Write the tables into this Markdown file, replacing the previous ones.")
     var markdown: String?
 
-    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms (comma-separated).")
-    var only = "rpc,leads,activities,comms"
+    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms, reports (comma-separated).")
+    var only = "rpc,leads,activities,comms,reports"
+
+    @Option(help: "Leads in the reports' read model.")
+    var reportLeads = 1_000_000
 
     @Option(help: "Leads the mass message goes to.")
     var massLeads = 10_000
@@ -61,6 +64,12 @@ struct Bench: AsyncParsableCommand {
             print(context)
             print(table)
             if let markdown { try write(section: "activities", title: "Activities", table: table, context: context, to: markdown) }
+        }
+        if suites.contains("reports") {
+            let (table, context) = try await ReportsBench(leads: reportLeads).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "reports", title: "Reports", table: table, context: context, to: markdown) }
         }
         if suites.contains("comms") {
             let (table, context) = try await CommsBench(leads: massLeads).run()

@@ -182,6 +182,7 @@ struct Send: AsyncParsableCommand {
     @Flag(help: "Render and report, sending nothing: the first message and the count.") var dryRun = false
     @Flag(help: "Send even when a tag has no value for a lead (left empty).") var allowEmpty = false
     @Flag(help: "Send a mass message without asking.") var yes = false
+    @Flag(help: "Wait until every message is delivered or has failed, with progress on a terminal (the default on a terminal).") var wait = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -212,8 +213,36 @@ struct Send: AsyncParsableCommand {
             let answer = try await connection.withComms(changing: !dryRun) { client, options in try await client.send(request, options: options) }
             if output.json { try output.printJSON(answer); return }
             show(answer, dryRun: dryRun)
+            if !dryRun && !answer.messages.isEmpty && (wait || isatty(STDERR_FILENO) == 1) {
+                try await watchDelivery(answer.messages.map(\.id))
+            }
             if !answer.failures.isEmpty { throw ExitCode(CLIFailure.Kind.failed.rawValue) }
         }
+    }
+
+    /// Shows the delivery of the queued messages until each is sent or has failed (one still
+    /// being retried is reported as such once nothing else moves). Ctrl-C stops only the watching.
+    private func watchDelivery(_ ids: [Int64]) async throws {
+        let progress = Progress(label: "Delivering")
+        if progress.enabled { FileHandle.standardError.write(Data("Delivery goes on in crm-comms; Ctrl-C stops only the watching.\n".utf8)) }
+        func count(_ statuses: [CommsV1.DeliveryStatus]) async throws -> Int {
+            var total = 0
+            for chunk in stride(from: 0, to: ids.count, by: 10_000) {
+                let request = CommsV1.ListMessagesRequest(statuses: statuses, pageSize: 1, ids: Array(ids[chunk..<min(chunk + 10_000, ids.count)]))
+                total += Int(try await connection.withComms { client, options in try await client.listMessages(request, options: options) }.totalCount)
+            }
+            return total
+        }
+        var sent = 0, failed = 0, retrying = 0
+        while true {
+            (sent, failed, retrying) = (try await count([.sent]), try await count([.failed]), try await count([.retrying]))
+            progress.update(sent, of: ids.count, "delivered" + (failed > 0 ? ", \(failed) failed" : ""))
+            if sent + failed + retrying == ids.count { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        progress.finish()
+        print("Delivered \(sent) of \(ids.count) messages" + (failed > 0 ? "; \(failed) failed (crm messages list --status failed)" : "")
+              + (retrying > 0 ? "; \(retrying) will be retried (crm messages list --status retrying)" : "") + ".")
     }
 
     private func show(_ answer: CommsV1.SendResponse, dryRun: Bool) {

@@ -226,8 +226,8 @@ struct CRMUpTests {
         // A mass message by filter: refused without --yes when there is no terminal, sent with it.
         let unconfirmed = try await crm.run("send", String(templateID), "--country", "ES")
         #expect(unconfirmed.status == 64 && unconfirmed.err.contains("--yes") && unconfirmed.out.contains("Would send"), "\(unconfirmed.out)\(unconfirmed.err)")
-        let mass = try await crm.run("send", String(templateID), "--country", "ES", "--yes")
-        #expect(mass.out.contains("Queued"), "\(mass.out)\(mass.err)")
+        let mass = try await crm.run("send", String(templateID), "--country", "ES", "--yes", "--wait")
+        #expect(mass.out.contains("Queued") && mass.out.contains(/Delivered (\d+) of \1 messages/), "\(mass.out)\(mass.err)")
         // A call in 20 minutes: crm-comms follows crm-activities' feed and reminds its assignee (the admin).
         let inTwenty = ISO8601DateFormatter().string(from: Date().addingTimeInterval(20 * 60))
         let cora = try #require(try json(try await crm.run("leads", "add", "Cora Díaz", "--country", "ES", "--json").out)["id"] as? Int)

@@ -16,8 +16,8 @@ struct ReportsStack {
         rpcReports = RPCClient(host: "127.0.0.1", port: reports.port)
     }
 
-    static func startReports(_ stack: LeadsAndActivities, database: String, port: Int? = nil) async throws -> ServiceProcess {
-        try await ServiceProcess("crm-reports", arguments: [
+    static func startReports(_ stack: LeadsAndActivities, database: String, port: Int? = nil, extra: [String] = []) async throws -> ServiceProcess {
+        try await ServiceProcess("crm-reports", arguments: extra + [
             "--listen", "127.0.0.1:\(try port ?? freePort())",
             "--peer", "leads=127.0.0.1:\(stack.leadsPort)", "--peer", "activities=127.0.0.1:\(stack.activitiesPort)",
         ], environment: ["CRM_AUTH_SECRET": LeadsAndActivities.secret, "CRM_DATABASE": stack.folder.appendingPathComponent(database).path])
@@ -78,7 +78,7 @@ struct ReportsStack {
 struct ReportsProcessTests {
     @Test("after random lead, user, configuration and activity changes the read model agrees with crm-leads and equals a rebuild")
     func consistency() async throws {
-        let s = try await ReportsStack()
+        var s = try await ReportsStack()
         let admin = try await s.stack.signIn("admin", "first-admin-pass")
         let leads = s.stack.leadsClient, directory = LeadsV1.Directory.Client(s.stack.rpcLeads)
         let ana = try await directory.createUser(LeadsV1.CreateUserRequest(
@@ -162,6 +162,15 @@ struct ReportsProcessTests {
         }
         let lines = String(decoding: csv, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true)
         #expect(lines.first?.hasPrefix("lead_id,full_name,company") == true && lines.count == expected.count + 1 && counted == expected.count)
+
+        // `crm-reports --rebuild` on its own database: emptied, read again, the same.
+        let before = try await ReportsStack.snapshot(s.client, admin)
+        let port = s.reports.port
+        #expect(await s.reports.terminate() == 0)
+        s.reports = try await ReportsStack.startReports(s.stack, database: "reports.sqlite", port: port, extra: ["--rebuild"])
+        #expect(s.reports.logText.contains("rebuilding"))
+        try await ReportsStack.caughtUp(s.client, s.stack, admin)
+        #expect(try await ReportsStack.snapshot(s.client, admin) == before)
         await s.stop()
     }
 
@@ -178,6 +187,10 @@ struct ReportsProcessTests {
         s.reports.process.waitUntilExit()
         let port = s.reports.port
         s.reports = try await ReportsStack.startReports(s.stack, database: "reports.sqlite", port: port)
+        // While it catches up, every answer says how far it has got, and FeedStatus how far behind.
+        let early = try await s.client.listAllLeads(ReportsV1.ListLeadRowsRequest(pageSize: 1), options: admin)
+        let behind = try await s.client.feedStatus(ReportsV1.FeedStatusRequest(), options: admin).cursors.first { $0.source == "crm.leads.v1.Leads" }
+        #expect(early.asOfSequence <= (behind?.headSequence ?? 0) && behind?.lag == (behind?.headSequence ?? 0) - (behind?.appliedSequence ?? 0))
         try await ReportsStack.caughtUp(s.client, s.stack, admin)
         let rebuilt = try await ReportsStack.startReports(s.stack, database: "rebuilt.sqlite")
         let rebuiltClient = ReportsV1.Reports.Client(RPCClient(host: "127.0.0.1", port: rebuilt.port))

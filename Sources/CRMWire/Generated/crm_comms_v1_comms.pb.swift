@@ -670,15 +670,18 @@ extension CommsV1 {
         public var pageSize: Int32 = 0
         /// From a previous response's next_page_token.
         public var pageToken: String = ""
+        /// Only these messages (at most 10,000), such as the ones a Send queued.
+        public var ids: [Int64] = []
 
         public init() {}
 
-        public init(leadId: Int64 = 0, statuses: [CommsV1.DeliveryStatus] = [], created: RpcV1.TimeRange? = nil, pageSize: Int32 = 0, pageToken: String = "") {
+        public init(leadId: Int64 = 0, statuses: [CommsV1.DeliveryStatus] = [], created: RpcV1.TimeRange? = nil, pageSize: Int32 = 0, pageToken: String = "", ids: [Int64] = []) {
             self.leadId = leadId
             self.statuses = statuses
             self.created = created
             self.pageSize = pageSize
             self.pageToken = pageToken
+            self.ids = ids
         }
     }
 
@@ -688,12 +691,15 @@ extension CommsV1 {
         public var messages: [CommsV1.Message] = []
         /// Pass to get the next page; empty on the last page.
         public var nextPageToken: String = ""
+        /// How many messages match in all.
+        public var totalCount: Int64 = 0
 
         public init() {}
 
-        public init(messages: [CommsV1.Message] = [], nextPageToken: String = "") {
+        public init(messages: [CommsV1.Message] = [], nextPageToken: String = "", totalCount: Int64 = 0) {
             self.messages = messages
             self.nextPageToken = nextPageToken
+            self.totalCount = totalCount
         }
     }
 
@@ -1621,6 +1627,7 @@ extension CommsV1.ListMessagesRequest: WireMessage, CBridged {
         created = c.created.map { RpcV1.TimeRange(cMessage: $0) }
         pageSize = c.page_size
         pageToken = CBridge.string(c.page_token)
+        ids = CBridge.array(c.ids, count: c.n_ids)
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__ListMessagesRequest> {
@@ -1632,6 +1639,8 @@ extension CommsV1.ListMessagesRequest: WireMessage, CBridged {
         if let value = created { c.pointee.created = try value.toCMessage(arena) }
         c.pointee.page_size = pageSize
         c.pointee.page_token = try arena.string(pageToken, field: "page_token")
+        c.pointee.n_ids = ids.count
+        c.pointee.ids = arena.copy(ids)
         return c
     }
 }
@@ -1660,6 +1669,7 @@ extension CommsV1.ListMessagesResponse: WireMessage, CBridged {
         let c = pointer.pointee
         messages = CBridge.array(c.messages, count: c.n_messages) { CommsV1.Message(cMessage: $0!) }
         nextPageToken = CBridge.string(c.next_page_token)
+        totalCount = c.total_count
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__ListMessagesResponse> {
@@ -1668,6 +1678,7 @@ extension CommsV1.ListMessagesResponse: WireMessage, CBridged {
         c.pointee.n_messages = messages.count
         c.pointee.messages = try arena.map(messages) { (element: CommsV1.Message) throws(WireError) -> UnsafeMutablePointer<Crm__Comms__V1__Message>? in try element.toCMessage(arena) }
         c.pointee.next_page_token = try arena.string(nextPageToken, field: "next_page_token")
+        c.pointee.total_count = totalCount
         return c
     }
 }

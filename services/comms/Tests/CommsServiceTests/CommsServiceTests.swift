@@ -127,7 +127,21 @@ struct CommsServiceTests {
         let allowed: CommsV1.SendResponse = try await service.caller.call(M.send, CommsV1.SendRequest(templateId: t.id, leadIds: [10], allowEmptyValues: true), as: admin)
         #expect(allowed.messages.count == 1 && allowed.messages[0].subject == "For ")
         let history: CommsV1.ListMessagesResponse = try await service.caller.call(M.listMessages, CommsV1.ListMessagesRequest(leadId: 7), as: admin)
-        #expect(history.messages.count == 1)
+        #expect(history.messages.count == 1 && history.totalCount == 1)
+        // What `crm send` counts while it shows a mass message's progress: these messages, by status.
+        let ids = sent.messages.map(\.id) + allowed.messages.map(\.id)
+        let queued: CommsV1.ListMessagesResponse = try await service.caller.call(
+            M.listMessages, CommsV1.ListMessagesRequest(statuses: [.queued], pageSize: 1, ids: ids), as: admin)
+        #expect(queued.totalCount == 2 && queued.messages.count == 1)
+        #expect(try await service.server.deliverDue() == 2)
+        let delivered: CommsV1.ListMessagesResponse = try await service.caller.call(
+            M.listMessages, CommsV1.ListMessagesRequest(statuses: [.sent], pageSize: 1, ids: ids), as: admin)
+        #expect(delivered.totalCount == 2)
+        let tooMany = await #expect(throws: RPCError.self) {
+            let _: CommsV1.ListMessagesResponse = try await service.caller.call(
+                M.listMessages, CommsV1.ListMessagesRequest(ids: Array(1...10_001)), as: admin)
+        }
+        #expect(tooMany?.code == .invalidArgument && tooMany?.message.contains("ids") == true)
     }
 
     @Test("a message left being sent when the service stopped is delivered again with the same Message-ID and file, never twice")

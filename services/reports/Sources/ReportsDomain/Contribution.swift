@@ -22,6 +22,9 @@ public enum AggregateCell: Sendable, Hashable {
     case conversion(ConversionGrouping, key: String, day: Int64, state: LifecycleState)
     /// Open leads a user is responsible for.
     case openLeads(userID: Int64)
+    /// Open leads a user is responsible for by the day they are expected to complete: overdue
+    /// at any instant is the days before it (plus the rows of its own day).
+    case openDue(userID: Int64, day: Int64)
     /// Work items by kind, grouping key and created day.
     case work(WorkFacts.Kind, WorkGrouping, key: String, day: Int64)
 }
@@ -57,6 +60,9 @@ public struct Contribution: Sendable, Hashable {
         ]
         if lead.state.isOpen && lead.responsibleUserID != 0 {
             cells.append(Contribution(cell: .openLeads(userID: lead.responsibleUserID), count: 1))
+            if lead.expectedCompletionAt > 0 {
+                cells.append(Contribution(cell: .openDue(userID: lead.responsibleUserID, day: Day.of(lead.expectedCompletionAt)), count: 1))
+            }
         }
         return cells
     }

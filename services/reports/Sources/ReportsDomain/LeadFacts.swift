@@ -16,9 +16,13 @@ public struct LeadFacts: Sendable, Hashable {
     public var ownerID: Int64
     public var assignedUserID: Int64
     public var createdAt: Int64
+    /// When it is expected to complete (0: no date).
+    public var expectedCompletionAt: Int64
 
     public init(typeID: Int64, statusID: Int64, state: LifecycleState, amountMinor: Int64 = 0, currency: String = "", probability: Int32 = 0,
-                sourceTypeID: Int64 = 0, campaign: String = "", ownerID: Int64 = 0, assignedUserID: Int64 = 0, createdAt: Int64 = 0) {
+                sourceTypeID: Int64 = 0, campaign: String = "", ownerID: Int64 = 0, assignedUserID: Int64 = 0, createdAt: Int64 = 0,
+                expectedCompletionAt: Int64 = 0) {
+        self.expectedCompletionAt = expectedCompletionAt
         self.typeID = typeID
         self.statusID = statusID
         self.state = state

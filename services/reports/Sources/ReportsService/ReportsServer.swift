@@ -42,7 +42,7 @@ public final class ReportsServer: Sendable {
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "crm-reports")) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
-        database = try ServiceDatabase(path: configuration.databasePath, label: "crm-reports", migrator: ServiceDatabase.migrator(ReportsSchema.register))
+        database = try ServiceDatabase(path: configuration.databasePath, label: "crm-reports", prepare: ServiceDatabase.largeStore, migrator: ServiceDatabase.migrator(ReportsSchema.register))
         if configuration.rebuild {
             try database.pool.write { db in try ReportsSchema.clear(db) }
             logger.notice("read model emptied: rebuilding it from the feeds")
@@ -86,7 +86,7 @@ public final class ReportsServer: Sendable {
 
     /// Applies crm-leads events as the follower would (tests call this instead of running crm-leads).
     public func apply(leadEvents events: [LeadsV1.LeadEvent], configuration: LeadsV1.Configuration? = nil, now: Int64 = WallClock.system.millis()) async throws {
-        try await database.write { db in
+        try await database.writeBatch { db in
             if let configuration { try NameStore.putConfiguration(db, configuration) }
             try ReadModel.applyLeads(db, events, head: events.last?.sequence ?? 0, configuration: configuration, now: now)
         }
@@ -94,10 +94,15 @@ public final class ReportsServer: Sendable {
 
     /// Applies crm-activities events as the follower would.
     public func apply(activityEvents events: [ActivitiesV1.ActivityEvent], workTypes: [ActivitiesV1.WorkType] = [], now: Int64 = WallClock.system.millis()) async throws {
-        try await database.write { db in
+        try await database.writeBatch { db in
             try NameStore.putWorkTypes(db, workTypes)
             try ReadModel.applyActivities(db, events, head: events.last?.sequence ?? 0, now: now)
         }
+    }
+
+    /// Refreshes the query planner's statistics, as the followers do every 50,000 rows.
+    public func refreshStatistics() async throws {
+        try await database.writeBatch { db in try ReadModel.refreshStatistics(db) }
     }
 
     /// A token crm-reports signs for its own calls to the sources.

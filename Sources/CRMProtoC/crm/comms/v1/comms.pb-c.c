@@ -2831,7 +2831,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__get_message_request__descriptor
   (ProtobufCMessageInit) crm__comms__v1__get_message_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_request__field_descriptors[6] =
 {
   {
     "lead_id",
@@ -2893,9 +2893,22 @@ static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ids",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Crm__Comms__V1__ListMessagesRequest, n_ids),
+    offsetof(Crm__Comms__V1__ListMessagesRequest, ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__list_messages_request__field_indices_by_name[] = {
   2,   /* field[2] = created */
+  5,   /* field[5] = ids */
   0,   /* field[0] = lead_id */
   3,   /* field[3] = page_size */
   4,   /* field[4] = page_token */
@@ -2904,7 +2917,7 @@ static const unsigned crm__comms__v1__list_messages_request__field_indices_by_na
 static const ProtobufCIntRange crm__comms__v1__list_messages_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__list_messages_request__descriptor =
 {
@@ -2914,14 +2927,14 @@ const ProtobufCMessageDescriptor crm__comms__v1__list_messages_request__descript
   "Crm__Comms__V1__ListMessagesRequest",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__ListMessagesRequest),
-  5,
+  6,
   crm__comms__v1__list_messages_request__field_descriptors,
   crm__comms__v1__list_messages_request__field_indices_by_name,
   1,  crm__comms__v1__list_messages_request__number_ranges,
   (ProtobufCMessageInit) crm__comms__v1__list_messages_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_response__field_descriptors[3] =
 {
   {
     "messages",
@@ -2947,15 +2960,28 @@ static const ProtobufCFieldDescriptor crm__comms__v1__list_messages_response__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "total_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Comms__V1__ListMessagesResponse, total_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__comms__v1__list_messages_response__field_indices_by_name[] = {
   0,   /* field[0] = messages */
   1,   /* field[1] = next_page_token */
+  2,   /* field[2] = total_count */
 };
 static const ProtobufCIntRange crm__comms__v1__list_messages_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor crm__comms__v1__list_messages_response__descriptor =
 {
@@ -2965,7 +2991,7 @@ const ProtobufCMessageDescriptor crm__comms__v1__list_messages_response__descrip
   "Crm__Comms__V1__ListMessagesResponse",
   "crm.comms.v1",
   sizeof(Crm__Comms__V1__ListMessagesResponse),
-  2,
+  3,
   crm__comms__v1__list_messages_response__field_descriptors,
   crm__comms__v1__list_messages_response__field_indices_by_name,
   1,  crm__comms__v1__list_messages_response__number_ranges,

@@ -172,6 +172,8 @@ extension CommsHandler {
             }
         }
         query.require("status", in: statuses)
+        if request.ids.count > 10_000 { v.add("ids", "must have at most 10,000 values") }
+        query.require("id", in: Array(request.ids.prefix(10_000)))
         if let range = request.created {
             if range.fromMs > 0 { query.require("created_at >= ?", [range.fromMs]) }
             if range.toMs > 0 { query.require("created_at < ?", [range.toMs]) }
@@ -187,7 +189,7 @@ extension CommsHandler {
             }
         }
         let page = try await database.read { [query] db in try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, record: MessageStore.record) }
-        return CommsV1.ListMessagesResponse(messages: page.records.map(\.wire), nextPageToken: page.next?.token ?? "")
+        return CommsV1.ListMessagesResponse(messages: page.records.map(\.wire), nextPageToken: page.next?.token ?? "", totalCount: page.total)
     }
 
     func retryMessage(request: CommsV1.RetryMessageRequest, context: ServerContext) async throws -> CommsV1.Message {

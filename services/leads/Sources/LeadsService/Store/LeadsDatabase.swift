@@ -17,13 +17,7 @@ public final class LeadsDatabase: TransactionWriter {
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
-        service = try ServiceDatabase(path: path, label: "crm-leads", prepare: { db in
-            // A page cache big enough for a chunk of an import (SQLite's default is 2 MB, which
-            // spills and re-reads pages), and reads through mmap so that readers share the OS cache.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        }, migrator: Self.migrator)
+        service = try ServiceDatabase(path: path, label: "crm-leads", prepare: ServiceDatabase.largeStore, migrator: Self.migrator)
     }
 
     /// Runs `body` atomically: everything it does commits together or not at all, and it

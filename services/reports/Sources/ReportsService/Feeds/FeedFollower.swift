@@ -19,6 +19,9 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
     /// Events per ListEvents call (the most the feeds allow) and per watched transaction.
     static var batch: Int32 { 1_000 }
 
+    /// Events applied since the planner's statistics were last refreshed.
+    private let sinceStatistics = Mutex(0)
+
     init(feed: Feed, database: ServiceDatabase, token: @escaping @Sendable () -> String, clock: WallClock, logger: Logger) {
         self.feed = feed
         self.database = database
@@ -29,7 +32,8 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
 
     private var writer: ServiceDatabaseWriter {
         let database = self.database
-        return ServiceDatabaseWriter { body in try await database.write(body) }
+        // The follower is its feed's only writer, and a batch is big: a transaction of its own.
+        return ServiceDatabaseWriter { body in try await database.writeBatch(body) }
     }
 
     private var options: CallOptions { CallOptions(timeout: .seconds(30), metadata: Metadata(authorization: "Bearer \(token())")) }
@@ -72,9 +76,21 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
                 try await database.write { db in try FeedCursorStore.note(db, source, head: head, error: "") }
                 return
             }
-            try await feed.apply(events, head: head, to: writer, options: options, now: clock.millis())
+            try await applied(events, head: head)
             if events.count < Self.batch { return }
         }
+    }
+
+    /// Applies a batch, and refreshes the planner's statistics once enough rows came in.
+    private func applied(_ events: [Feed.Event], head: Int64) async throws {
+        try await feed.apply(events, head: head, to: writer, options: options, now: clock.millis())
+        let due = sinceStatistics.withLock { count -> Bool in
+            count += events.count
+            guard count >= ReadModel.statisticsInterval else { return false }
+            count = 0
+            return true
+        }
+        if due { try await database.writeBatch { db in try ReadModel.refreshStatistics(db) } }
     }
 
     /// Watches for new events; what arrives while a transaction runs is applied together in the next.
@@ -99,7 +115,7 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
                     while true {
                         let events = pending.take(Int(Self.batch))
                         guard let last = events.last else { break }
-                        try await self.feed.apply(events, head: self.feed.sequence(last), to: self.writer, options: self.options, now: self.clock.millis())
+                        try await self.applied(events, head: self.feed.sequence(last))
                     }
                 }
             }

@@ -128,11 +128,16 @@ enum AggregateQueries {
         for row in try Row.fetchAll(db, sql: "SELECT user_id, count FROM agg_open_leads") {
             loads[row[0]]?.openLeads = row[1]
         }
+        // Overdue at `asOf`: whole days before its day from the cells, its own day from the rows.
+        let day = Day.of(asOf)
+        for row in try Row.fetchAll(db, sql: "SELECT user_id, SUM(count) FROM agg_open_due WHERE day < ? GROUP BY user_id", arguments: [day]) {
+            loads[row[0]]?.overdueLeads = row[1]
+        }
         for row in try Row.fetchAll(db, sql: """
             SELECT CASE WHEN assigned_user_id <> 0 THEN assigned_user_id ELSE owner_id END AS u, COUNT(*) FROM lead_row
-            WHERE \(LeadRowQuery.overdue) GROUP BY u
-            """, arguments: [asOf]) {
-            loads[row[0]]?.overdueLeads = row[1]
+            WHERE \(LeadRowQuery.overdue) AND expected_completion_at >= ? GROUP BY u
+            """, arguments: [asOf, day * Day.millis]) {
+            loads[row[0]]?.overdueLeads += row[1]
         }
         for row in try Row.fetchAll(db, sql: "SELECT kind, key, SUM(open) FROM agg_work WHERE grouping = 'assignee' GROUP BY kind, key") {
             guard let user = Int64(row[1] as String), loads[user] != nil else { continue }

@@ -9,36 +9,39 @@ enum AggregateStore {
         for change in changes {
             switch change.cell {
             case .typeStatus(let type, let status):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO agg_type_status (type_id, status_id, count) VALUES (?, ?, ?)
                     ON CONFLICT DO UPDATE SET count = count + excluded.count
-                    """, arguments: [type, status, change.count])
-                try db.execute(sql: "DELETE FROM agg_type_status WHERE type_id = ? AND status_id = ? AND count = 0", arguments: [type, status])
+                    """).execute(arguments: [type, status, change.count])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_type_status WHERE type_id = ? AND status_id = ? AND count = 0").execute(arguments: [type, status]) }
             case .pipeline(let state, let currency):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO agg_pipeline (state, currency, count, amount, weighted) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT DO UPDATE SET count = count + excluded.count, amount = amount + excluded.amount, weighted = weighted + excluded.weighted
-                    """, arguments: [state.protoValue, currency, change.count, change.amountMinor, change.weightedMinor])
-                try db.execute(sql: "DELETE FROM agg_pipeline WHERE state = ? AND currency = ? AND count = 0", arguments: [state.protoValue, currency])
+                    """).execute(arguments: [state.protoValue, currency, change.count, change.amountMinor, change.weightedMinor])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_pipeline WHERE state = ? AND currency = ? AND count = 0").execute(arguments: [state.protoValue, currency]) }
             case .conversion(let grouping, let key, let day, let state):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO agg_conversion (grouping, key, day, state, count) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT DO UPDATE SET count = count + excluded.count
-                    """, arguments: [grouping.rawValue, key, day, state.protoValue, change.count])
-                try db.execute(sql: "DELETE FROM agg_conversion WHERE grouping = ? AND key = ? AND day = ? AND state = ? AND count = 0",
-                               arguments: [grouping.rawValue, key, day, state.protoValue])
+                    """).execute(arguments: [grouping.rawValue, key, day, state.protoValue, change.count])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_conversion WHERE grouping = ? AND key = ? AND day = ? AND state = ? AND count = 0").execute(arguments: [grouping.rawValue, key, day, state.protoValue]) }
             case .openLeads(let user):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO agg_open_leads (user_id, count) VALUES (?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count
-                    """, arguments: [user, change.count])
-                try db.execute(sql: "DELETE FROM agg_open_leads WHERE user_id = ? AND count = 0", arguments: [user])
+                    """).execute(arguments: [user, change.count])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_open_leads WHERE user_id = ? AND count = 0").execute(arguments: [user]) }
+            case .openDue(let user, let day):
+                try db.cachedStatement(sql: """
+                    INSERT INTO agg_open_due (user_id, day, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count
+                    """).execute(arguments: [user, day, change.count])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_open_due WHERE user_id = ? AND day = ? AND count = 0").execute(arguments: [user, day]) }
             case .work(let kind, let grouping, let key, let day):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO agg_work (kind, grouping, key, day, total, open) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT DO UPDATE SET total = total + excluded.total, open = open + excluded.open
-                    """, arguments: [kind.rawValue, grouping.rawValue, key, day, change.count, change.open])
-                try db.execute(sql: "DELETE FROM agg_work WHERE kind = ? AND grouping = ? AND key = ? AND day = ? AND total = 0",
-                               arguments: [kind.rawValue, grouping.rawValue, key, day])
+                    """).execute(arguments: [kind.rawValue, grouping.rawValue, key, day, change.count, change.open])
+                if change.count < 0 { try db.cachedStatement(sql: "DELETE FROM agg_work WHERE kind = ? AND grouping = ? AND key = ? AND day = ? AND total = 0").execute(arguments: [kind.rawValue, grouping.rawValue, key, day]) }
             }
         }
     }

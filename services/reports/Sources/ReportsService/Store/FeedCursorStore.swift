@@ -16,8 +16,7 @@ enum FeedCursorStore {
     }
 
     static func cursor(_ db: Database, _ source: String) throws -> Cursor {
-        guard let row = try Row.fetchOne(db, sql: "SELECT applied_sequence, head_sequence, applied_at, last_error FROM feed_cursor WHERE source = ?",
-                                         arguments: [source]) else { return Cursor(source: source) }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT applied_sequence, head_sequence, applied_at, last_error FROM feed_cursor WHERE source = ?"), arguments: [source]) else { return Cursor(source: source) }
         return Cursor(source: source, applied: row[0], head: row[1], appliedAt: row[2], lastError: row[3])
     }
 
@@ -25,17 +24,17 @@ enum FeedCursorStore {
 
     /// Moves the cursor to `sequence` (and the head at least there), clearing any error.
     static func advance(_ db: Database, _ source: String, to sequence: Int64, head: Int64, at now: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO feed_cursor (source, applied_sequence, head_sequence, applied_at, last_error) VALUES (?1, ?2, MAX(?2, ?3), ?4, '')
             ON CONFLICT DO UPDATE SET applied_sequence = ?2, head_sequence = MAX(head_sequence, ?2, ?3), applied_at = ?4, last_error = ''
-            """, arguments: [source, sequence, head, now])
+            """).execute(arguments: [source, sequence, head, now])
     }
 
     /// Notes the source's head (from ListEvents) and why following it fails, if it does.
     static func note(_ db: Database, _ source: String, head: Int64? = nil, error: String) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO feed_cursor (source, applied_sequence, head_sequence, applied_at, last_error) VALUES (?1, 0, COALESCE(?2, 0), 0, ?3)
             ON CONFLICT DO UPDATE SET head_sequence = MAX(head_sequence, COALESCE(?2, head_sequence)), last_error = ?3
-            """, arguments: [source, head, String(error.prefix(500))])
+            """).execute(arguments: [source, head, String(error.prefix(500))])
     }
 }

@@ -56,8 +56,13 @@ struct LeadRowQuery {
 
         let words = filter.text.split(whereSeparator: \.isWhitespace).map(String.init).filter { $0.contains(where: { $0.isLetter || $0.isNumber }) }
         if !words.isEmpty {
-            // Each word a quoted FTS5 phrase matching as a prefix: "ana"* "acme"*; quotes inside doubled.
-            let match = words.prefix(20).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " ")
+            // Each word a quoted FTS5 phrase (quotes inside doubled), the last one also as a prefix, as
+            // when someone is still typing it: "ana" "acm"*. Only the last is a prefix because a prefix
+            // query expands to every token it starts (a common word would expand to thousands).
+            let kept = Array(words.prefix(20))
+            let match = kept.enumerated().map { i, word in
+                "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (i == kept.count - 1 ? "*" : "")
+            }.joined(separator: " ")
             add("id IN (SELECT rowid FROM lead_text WHERE lead_text MATCH ?)", [match])
         }
         anyOf("country", filter.countries.map { $0.uppercased() })

@@ -14,8 +14,7 @@ enum LeadRowStore {
         let old = try stored(db, id: lead.id)
         let facts = LeadFacts(lead)
         let emails = lead.emails.joined(separator: " "), phones = lead.phones.joined(separator: " ")
-        let openWork = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM work_item WHERE lead_id = ? AND is_open AND kind IN ('activity', 'task')",
-                                          arguments: [lead.id]) ?? 0
+        let openWork = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM work_item WHERE lead_id = ? AND is_open AND kind IN ('activity', 'task')"), arguments: [lead.id]) ?? 0
         let values: [any DatabaseValueConvertible] = [
             lead.id, lead.fullName, lead.company, lead.emails.first ?? "", lead.phones.first ?? "", emails, phones,
             lead.country, lead.region, lead.province, lead.postalCode, lead.locale, lead.campaign, lead.channel,
@@ -26,7 +25,7 @@ enum LeadRowStore {
             lead.contactOn, lead.expectedCompletionAt, lead.completedAt, lead.conversion != nil, lead.imported, openWork,
             lead.createdAt, lead.updatedAt, CustomFieldsJSON.encode(lead.customFields),
         ]
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO lead_row (
               id, full_name, company, email, phone, emails, phones, country, region, province, postal_code, locale, campaign, channel,
               source_type_id, source_type, type_id, type_name, category_id, status_id, status_name, state, is_open,
@@ -39,17 +38,17 @@ enum LeadRowStore {
               ?, COALESCE((SELECT name FROM user_name WHERE id = ?), ''), ?, COALESCE((SELECT name FROM unit_name WHERE id = ?), ''),
               ?, COALESCE((SELECT name FROM user_name WHERE id = ?), ''),
               ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: StatementArguments(values))
+            """).execute(arguments: StatementArguments(values))
         if let old { try deleteText(db, id: lead.id, old.text) }
-        try db.execute(sql: "INSERT INTO lead_text(rowid, full_name, company, emails, phones) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [lead.id, lead.fullName, lead.company, emails, phones])
+        try db.cachedStatement(sql: "INSERT INTO lead_text(rowid, full_name, company, emails, phones) VALUES (?, ?, ?, ?, ?)").execute(
+            arguments: [lead.id, lead.fullName, lead.company, emails, phones])
         try AggregateStore.apply(db, Contribution.changes(from: old.map { Contribution.of($0.facts) } ?? [], to: Contribution.of(facts)))
     }
 
     /// Takes a deleted (or merged) lead out of the rows, the text index and the aggregates.
     static func remove(_ db: Database, id: Int64) throws {
         guard let old = try stored(db, id: id) else { return }
-        try db.execute(sql: "DELETE FROM lead_row WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM lead_row WHERE id = ?").execute(arguments: [id])
         try deleteText(db, id: id, old.text)
         try AggregateStore.apply(db, Contribution.changes(from: Contribution.of(old.facts), to: []))
     }
@@ -57,10 +56,10 @@ enum LeadRowStore {
     /// Recounts a lead's open activities and tasks (after a work item changed).
     static func recountOpenWork(_ db: Database, leadID: Int64) throws {
         guard leadID != 0 else { return }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE lead_row SET open_work = (SELECT COUNT(*) FROM work_item WHERE lead_id = ?1 AND is_open AND kind IN ('activity', 'task'))
             WHERE id = ?1
-            """, arguments: [leadID])
+            """).execute(arguments: [leadID])
     }
 
     private struct Stored {
@@ -69,20 +68,21 @@ enum LeadRowStore {
     }
 
     private static func stored(_ db: Database, id: Int64) throws -> Stored? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT type_id, status_id, state, target_amount, currency, probability, source_type_id, campaign, owner_id, assigned_user_id,
-                   created_at, full_name, company, emails, phones
+                   created_at, full_name, company, emails, phones, expected_completion_at
             FROM lead_row WHERE id = ?
-            """, arguments: [id]) else { return nil }
+            """), arguments: [id]) else { return nil }
         let facts = LeadFacts(typeID: row[0], statusID: row[1], state: LifecycleState(protoValue: row[2]) ?? .pending, amountMinor: row[3], currency: row[4],
-                              probability: row[5], sourceTypeID: row[6], campaign: row[7], ownerID: row[8], assignedUserID: row[9], createdAt: row[10])
+                              probability: row[5], sourceTypeID: row[6], campaign: row[7], ownerID: row[8], assignedUserID: row[9], createdAt: row[10],
+                              expectedCompletionAt: row[15])
         return Stored(facts: facts, text: [row[11], row[12], row[13], row[14]])
     }
 
     // A contentless FTS5 table forgets a row only when told the values it indexed.
     private static func deleteText(_ db: Database, id: Int64, _ text: [String]) throws {
-        try db.execute(sql: "INSERT INTO lead_text(lead_text, rowid, full_name, company, emails, phones) VALUES ('delete', ?, ?, ?, ?, ?)",
-                       arguments: StatementArguments([id as any DatabaseValueConvertible] + text.map { $0 as any DatabaseValueConvertible }))
+        try db.cachedStatement(sql: "INSERT INTO lead_text(lead_text, rowid, full_name, company, emails, phones) VALUES ('delete', ?, ?, ?, ?, ?)").execute(
+            arguments: StatementArguments([id as any DatabaseValueConvertible] + text.map { $0 as any DatabaseValueConvertible }))
     }
 }
 
@@ -91,7 +91,7 @@ extension LeadFacts {
         self.init(typeID: lead.typeId, statusID: lead.statusId, state: LifecycleState(lead.state) ?? .pending,
                   amountMinor: lead.targetAmount?.amountMinor ?? 0, currency: lead.targetAmount?.currency ?? "", probability: lead.probability,
                   sourceTypeID: lead.sourceTypeId, campaign: lead.campaign, ownerID: lead.ownerId, assignedUserID: lead.assignedUserId,
-                  createdAt: lead.createdAt)
+                  createdAt: lead.createdAt, expectedCompletionAt: lead.expectedCompletionAt)
     }
 }
 
@@ -127,6 +127,7 @@ extension LifecycleState {
 /// that a filter reads one JSON path and a row gives back the typed values.
 enum CustomFieldsJSON {
     static func encode(_ values: [LeadsV1.CustomFieldValue]) -> String {
+        guard !values.isEmpty else { return "{}" }
         var object: [String: [String: Any]] = [:]
         for field in values {
             switch field.value {
@@ -143,6 +144,7 @@ enum CustomFieldsJSON {
     }
 
     static func decode(_ text: String) -> [LeadsV1.CustomFieldValue] {
+        guard text != "{}" else { return [] }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: [String: Any]] else { return [] }
         return object.keys.sorted().compactMap { key in
             guard let entry = object[key], let (kind, raw) = entry.first else { return nil }

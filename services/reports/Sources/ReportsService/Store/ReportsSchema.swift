@@ -10,7 +10,7 @@ enum ReportsSchema {
         "full_name", "company", "email", "country", "region", "province", "postal_code", "locale", "campaign", "channel",
         "source_type", "type_name", "status_name", "state", "priority", "importance", "probability", "owner_id", "owner_name",
         "assigned_unit_id", "assigned_unit_name", "assigned_user_id", "assigned_user_name", "target_amount", "contact_on",
-        "completed_at", "open_work", "created_at", "updated_at", "type_id", "status_id", "source_type_id",
+        "expected_completion_at", "completed_at", "open_work", "created_at", "updated_at", "type_id", "status_id", "source_type_id",
     ]
 
     static func register(_ migrator: inout DatabaseMigrator) {
@@ -36,7 +36,6 @@ enum ReportsSchema {
                   custom_fields TEXT NOT NULL);
                 -- Open leads by expected completion: the overdue list and the workloads' overdue counts.
                 CREATE INDEX lead_row_overdue ON lead_row(expected_completion_at) WHERE is_open AND expected_completion_at > 0;
-                CREATE INDEX lead_row_responsible ON lead_row(CASE WHEN assigned_user_id <> 0 THEN assigned_user_id ELSE owner_id END, expected_completion_at) WHERE is_open;
                 -- Full text over names, company, e-mails and phones (FTS5, kept in step by the store).
                 CREATE VIRTUAL TABLE lead_text USING fts5(full_name, company, emails, phones, content='', tokenize='unicode61 remove_diacritics 2');
 
@@ -66,6 +65,7 @@ enum ReportsSchema {
                 CREATE TABLE agg_conversion (grouping TEXT NOT NULL, key TEXT NOT NULL, day INTEGER NOT NULL, state INTEGER NOT NULL,
                   count INTEGER NOT NULL, PRIMARY KEY (grouping, key, day, state)) WITHOUT ROWID;
                 CREATE TABLE agg_open_leads (user_id INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+                CREATE TABLE agg_open_due (user_id INTEGER NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (user_id, day)) WITHOUT ROWID;
                 CREATE TABLE agg_work (kind TEXT NOT NULL, grouping TEXT NOT NULL, key TEXT NOT NULL, day INTEGER NOT NULL,
                   total INTEGER NOT NULL, open INTEGER NOT NULL, PRIMARY KEY (kind, grouping, key, day)) WITHOUT ROWID;
 
@@ -82,7 +82,7 @@ enum ReportsSchema {
     /// The tables a rebuild empties (everything but the schema itself).
     static let derivedTables = [
         "lead_row", "user_name", "unit_name", "status_name", "type_name", "source_name", "work_type_name", "custom_field", "work_item",
-        "agg_type_status", "agg_pipeline", "agg_conversion", "agg_open_leads", "agg_work", "feed_cursor",
+        "agg_type_status", "agg_pipeline", "agg_conversion", "agg_open_leads", "agg_open_due", "agg_work", "feed_cursor",
     ]
 
     /// Empties the read model, so that following the feeds from the start rebuilds it.

@@ -14,10 +14,10 @@ enum WorkItemStore {
 
     static func put(_ db: Database, _ item: Item) throws {
         let old = try stored(db, kind: item.facts.kind, id: item.id)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO work_item (kind, id, lead_id, type_id, status, is_open, assignee_id, due_at, priority, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [item.facts.kind.rawValue, item.id, item.leadID, item.facts.typeID, item.facts.status, item.facts.isOpen,
+            """).execute(arguments: [item.facts.kind.rawValue, item.id, item.leadID, item.facts.typeID, item.facts.status, item.facts.isOpen,
                              item.facts.assigneeID, item.dueAt, item.facts.priority, item.facts.createdAt])
         try AggregateStore.apply(db, Contribution.changes(from: old.map { Contribution.of($0.facts) } ?? [], to: Contribution.of(item.facts)))
         try LeadRowStore.recountOpenWork(db, leadID: item.leadID)
@@ -26,15 +26,15 @@ enum WorkItemStore {
 
     static func remove(_ db: Database, kind: WorkFacts.Kind, id: Int64) throws {
         guard let old = try stored(db, kind: kind, id: id) else { return }
-        try db.execute(sql: "DELETE FROM work_item WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+        try db.cachedStatement(sql: "DELETE FROM work_item WHERE kind = ? AND id = ?").execute(arguments: [kind.rawValue, id])
         try AggregateStore.apply(db, Contribution.changes(from: Contribution.of(old.facts), to: []))
         try LeadRowStore.recountOpenWork(db, leadID: old.leadID)
     }
 
     private static func stored(_ db: Database, kind: WorkFacts.Kind, id: Int64) throws -> Item? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT lead_id, type_id, status, is_open, assignee_id, due_at, priority, created_at FROM work_item WHERE kind = ? AND id = ?
-            """, arguments: [kind.rawValue, id]) else { return nil }
+            """), arguments: [kind.rawValue, id]) else { return nil }
         return Item(facts: WorkFacts(kind: kind, typeID: row[1], status: row[2], isOpen: row[3], assigneeID: row[4], priority: row[6], createdAt: row[7]),
                     id: id, leadID: row[0], dueAt: row[5])
     }

@@ -749,10 +749,15 @@ struct  Crm__Comms__V1__ListMessagesRequest
    * From a previous response's next_page_token.
    */
   char *page_token;
+  /*
+   * Only these messages (at most 10,000), such as the ones a Send queued.
+   */
+  size_t n_ids;
+  int64_t *ids;
 };
 #define CRM__COMMS__V1__LIST_MESSAGES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__list_messages_request__descriptor) \
-    , 0, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string }
+    , 0, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -770,10 +775,14 @@ struct  Crm__Comms__V1__ListMessagesResponse
    * Pass to get the next page; empty on the last page.
    */
   char *next_page_token;
+  /*
+   * How many messages match in all.
+   */
+  int64_t total_count;
 };
 #define CRM__COMMS__V1__LIST_MESSAGES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__comms__v1__list_messages_response__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
