@@ -68,7 +68,7 @@ public final class CommsServer: Sendable {
     private let reminderLeadTime: Int64
     private let authentication: AuthenticationInterceptor
     private let worker: DeliveryWorker
-    private let follower: ReminderFollower?
+    private let follower: FeedFollower<ReminderFeed>?
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "crm-comms")) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
@@ -94,7 +94,7 @@ public final class CommsServer: Sendable {
             reminders: reminders)
         let database = self.database
         follower = configuration.activities.map {
-            ReminderFollower(database: database, activities: $0, token: token, leadTimeMillis: configuration.reminderLeadTime.milliseconds, logger: logger)
+            FeedFollower(feed: ReminderFeed(database: database, activities: $0, leadTimeMillis: configuration.reminderLeadTime.milliseconds), token: token, logger: logger)
         }
     }
 

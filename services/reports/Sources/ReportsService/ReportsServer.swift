@@ -63,12 +63,13 @@ public final class ReportsServer: Sendable {
         }
         let directory = CallerDirectory(lookup: configuration.accounts ?? local)
         authentication = AuthenticationInterceptor(authenticator: Authenticator(signer: signer, clock: configuration.clock), directory: directory)
+        let store = ReadModelStore(database: database, clock: configuration.clock, statistics: StatisticsSchedule())
         var followers: [any Service] = []
         if let leads = configuration.leads {
-            followers.append(FeedFollower(feed: LeadsFeed(connection: leads), database: database, token: token, clock: configuration.clock, logger: logger))
+            followers.append(FeedFollower(feed: LeadsFeed(connection: leads, store: store), token: token, logger: logger))
         }
         if let activities = configuration.activities {
-            followers.append(FeedFollower(feed: ActivitiesFeed(connection: activities), database: database, token: token, clock: configuration.clock, logger: logger))
+            followers.append(FeedFollower(feed: ActivitiesFeed(connection: activities, store: store), token: token, logger: logger))
         }
         self.followers = followers
     }

@@ -1,44 +1,30 @@
-import CRMDomain
 import CRMRPC
-import CRMService
 import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Follows one source feed into the read model: catches up with ListEvents a batch at a time,
-/// then watches, applying whatever has arrived in one transaction with the cursor. After any
-/// break (the source down, a restart, a kill) it starts again from the stored cursor, so no
-/// event is lost and none is applied twice; meanwhile the reports answer from what they have.
-final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
+/// Follows one source feed: catches up with ListEvents a batch at a time, then watches,
+/// applying whatever has arrived in one transaction with the cursor. After any break (the
+/// source down, a restart, a kill) it starts again from the stored cursor, so no event is lost
+/// and none is applied twice. Runs beside the server as a lifecycle service.
+public final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
     let feed: Feed
-    let database: ServiceDatabase
     let token: @Sendable () -> String
-    let clock: WallClock
     let logger: Logger
     /// Events per ListEvents call (the most the feeds allow) and per watched transaction.
-    static var batch: Int32 { 1_000 }
+    public static var batch: Int32 { 1_000 }
 
-    /// Events applied since the planner's statistics were last refreshed.
-    private let sinceStatistics = Mutex(0)
-
-    init(feed: Feed, database: ServiceDatabase, token: @escaping @Sendable () -> String, clock: WallClock, logger: Logger) {
+    /// `token` signs each connection's calls (the follower calls as a service).
+    public init(feed: Feed, token: @escaping @Sendable () -> String, logger: Logger) {
         self.feed = feed
-        self.database = database
         self.token = token
-        self.clock = clock
         self.logger = logger
-    }
-
-    private var writer: ServiceDatabaseWriter {
-        let database = self.database
-        // The follower is its feed's only writer, and a batch is big: a transaction of its own.
-        return ServiceDatabaseWriter { body in try await database.writeBatch(body) }
     }
 
     private var options: CallOptions { CallOptions(timeout: .seconds(30), metadata: Metadata(authorization: "Bearer \(token())")) }
 
-    func run() async throws {
+    public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown { try await self.follow() }
         } catch is CancellationError {
@@ -50,16 +36,15 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
         var pause = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
-                try await feed.prepare(writer, options: options)
+                try await feed.prepare(options: options)
                 try await catchUp()
                 pause = .milliseconds(200)
                 try await watch()
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                let source = feed.source
-                logger.notice("following \(source) paused", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
-                try? await database.write { db in try FeedCursorStore.note(db, source, error: "\(error)") }
+                logger.notice("following \(feed.source) paused", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
+                await feed.note(head: nil, error: "\(error)")
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(5))
@@ -67,39 +52,23 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
     }
 
     /// Reads and applies batches until the source has no more.
-    func catchUp() async throws {
-        let source = feed.source
+    public func catchUp() async throws {
         while true {
-            let after = try await database.read { db in try FeedCursorStore.applied(db, source) }
-            let (events, head) = try await feed.list(after: after, limit: Self.batch, options: options)
+            let (events, head) = try await feed.list(after: try await feed.applied(), limit: Self.batch, options: options)
             guard !events.isEmpty else {
-                try await database.write { db in try FeedCursorStore.note(db, source, head: head, error: "") }
+                await feed.note(head: head, error: "")
                 return
             }
-            try await applied(events, head: head)
+            try await feed.apply(events, head: head, options: options)
             if events.count < Self.batch { return }
         }
     }
 
-    /// Applies a batch, and refreshes the planner's statistics once enough rows came in.
-    private func applied(_ events: [Feed.Event], head: Int64) async throws {
-        try await feed.apply(events, head: head, to: writer, options: options, now: clock.millis())
-        let due = sinceStatistics.withLock { count -> Bool in
-            count += events.count
-            guard count >= ReadModel.statisticsInterval else { return false }
-            count = 0
-            return true
-        }
-        if due { try await database.writeBatch { db in try ReadModel.refreshStatistics(db) } }
-    }
-
     /// Watches for new events; what arrives while a transaction runs is applied together in the next.
     private func watch() async throws {
-        let source = feed.source
-        let after = try await database.read { db in try FeedCursorStore.applied(db, source) }
         let pending = EventBuffer<Feed.Event>()
         let (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let stream = feed.watch(after: after, options: options)
+        let stream = feed.watch(after: try await feed.applied(), options: options)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { signal.finish() }
@@ -115,7 +84,7 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
                     while true {
                         let events = pending.take(Int(Self.batch))
                         guard let last = events.last else { break }
-                        try await self.applied(events, head: self.feed.sequence(last))
+                        try await self.feed.apply(events, head: self.feed.sequence(last), options: self.options)
                     }
                 }
             }
@@ -123,7 +92,7 @@ final class FeedFollower<Feed: SourceFeed>: Service, Sendable {
             try await group.next()
             try await group.next()
         }
-        throw RPCError(.unavailable, "\(source) closed the event stream")
+        throw RPCError(.unavailable, "\(feed.source) closed the event stream")
     }
 }
 

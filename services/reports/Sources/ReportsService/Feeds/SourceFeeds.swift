@@ -1,14 +1,56 @@
 import CRMAPI
+import CRMDomain
 import CRMRPC
+import CRMService
 import CRMWire
 import GRDB
+import Synchronization
+
+/// What both of the read model's feeds share: the database, the clock, the feed's cursor row,
+/// and the schedule of the planner's statistics.
+struct ReadModelStore: Sendable {
+    let database: ServiceDatabase
+    let clock: WallClock
+    let statistics: StatisticsSchedule
+
+    func applied(_ source: String) async throws -> Int64 {
+        try await database.read { db in try FeedCursorStore.applied(db, source) }
+    }
+
+    func note(_ source: String, head: Int64?, error: String) async {
+        try? await database.write { db in try FeedCursorStore.note(db, source, head: head, error: error) }
+    }
+
+    /// A batch in a transaction of its own: the follower is its feed's only writer, and a batch
+    /// is big (a group transaction's savepoint would journal every page it touches).
+    func apply(count: Int, _ body: @escaping @Sendable (Database, Int64) throws -> Void) async throws {
+        let now = clock.millis()
+        try await database.writeBatch { db in try body(db, now) }
+        if statistics.due(after: count) { try await database.writeBatch { db in try ReadModel.refreshStatistics(db) } }
+    }
+}
+
+/// Counts rows applied, and says when the planner's statistics are due again.
+final class StatisticsSchedule: Sendable {
+    private let since = Mutex(0)
+
+    func due(after count: Int) -> Bool {
+        since.withLock { since in
+            since += count
+            guard since >= ReadModel.statisticsInterval else { return false }
+            since = 0
+            return true
+        }
+    }
+}
 
 /// crm-leads' feed: leads, users, units and configuration changes.
 struct LeadsFeed: SourceFeed {
     let connection: RPCClient
+    let store: ReadModelStore
     var source: String { FeedCursorStore.leads }
 
-    func prepare(_ database: ServiceDatabaseWriter, options: CallOptions) async throws {
+    func prepare(options: CallOptions) async throws {
         let configuration = try await LeadsV1.LeadConfig.Client(connection).getConfiguration(LeadsV1.GetConfigurationRequest(), options: options)
         let directory = LeadsV1.Directory.Client(connection)
         var users: [LeadsV1.User] = [], units: [LeadsV1.Unit] = []
@@ -24,7 +66,7 @@ struct LeadsFeed: SourceFeed {
             token = page.nextPageToken
         } while !token.isEmpty
         let (allUsers, allUnits) = (users, units)
-        try await database.write { db in
+        try await store.database.write { db in
             try NameStore.putConfiguration(db, configuration)
             for unit in allUnits { try NameStore.putUnit(db, unit) }
             for user in allUsers { try NameStore.putUser(db, user) }
@@ -41,27 +83,30 @@ struct LeadsFeed: SourceFeed {
     }
 
     func sequence(_ event: LeadsV1.LeadEvent) -> Int64 { event.sequence }
+    func applied() async throws -> Int64 { try await store.applied(source) }
+    func note(head: Int64?, error: String) async { await store.note(source, head: head, error: error) }
 
-    func apply(_ events: [LeadsV1.LeadEvent], head: Int64, to database: ServiceDatabaseWriter, options: CallOptions, now: Int64) async throws {
+    func apply(_ events: [LeadsV1.LeadEvent], head: Int64, options: CallOptions) async throws {
         // The configuration event says "read it again": read it before the transaction that applies the batch.
         let configuration = events.contains { $0.type == .configurationChanged }
             ? try await LeadsV1.LeadConfig.Client(connection).getConfiguration(LeadsV1.GetConfigurationRequest(), options: options) : nil
-        try await database.write { db in try ReadModel.applyLeads(db, events, head: head, configuration: configuration, now: now) }
+        try await store.apply(count: events.count) { db, now in try ReadModel.applyLeads(db, events, head: head, configuration: configuration, now: now) }
     }
 }
 
 /// crm-activities' feed: activities, tasks and incidents.
 struct ActivitiesFeed: SourceFeed {
     let connection: RPCClient
+    let store: ReadModelStore
     var source: String { FeedCursorStore.activities }
 
-    func prepare(_ database: ServiceDatabaseWriter, options: CallOptions) async throws {
+    func prepare(options: CallOptions) async throws {
         var types: [ActivitiesV1.WorkType] = []
         for scope in [ActivitiesV1.TypeScope.activity, .task, .incident] {
             types += try await ActivitiesV1.Activities.Client(connection).listWorkTypes(ActivitiesV1.ListWorkTypesRequest(scope: scope), options: options).workTypes
         }
         let all = types
-        try await database.write { db in try NameStore.putWorkTypes(db, all) }
+        try await store.database.write { db in try NameStore.putWorkTypes(db, all) }
     }
 
     func list(after: Int64, limit: Int32, options: CallOptions) async throws -> (events: [ActivitiesV1.ActivityEvent], head: Int64) {
@@ -74,8 +119,10 @@ struct ActivitiesFeed: SourceFeed {
     }
 
     func sequence(_ event: ActivitiesV1.ActivityEvent) -> Int64 { event.sequence }
+    func applied() async throws -> Int64 { try await store.applied(source) }
+    func note(head: Int64?, error: String) async { await store.note(source, head: head, error: error) }
 
-    func apply(_ events: [ActivitiesV1.ActivityEvent], head: Int64, to database: ServiceDatabaseWriter, options: CallOptions, now: Int64) async throws {
-        try await database.write { db in try ReadModel.applyActivities(db, events, head: head, now: now) }
+    func apply(_ events: [ActivitiesV1.ActivityEvent], head: Int64, options: CallOptions) async throws {
+        try await store.apply(count: events.count) { db, now in try ReadModel.applyActivities(db, events, head: head, now: now) }
     }
 }
