@@ -25,7 +25,7 @@ struct ReportsBench {
         let created = base - (i % 365) * day
         let states: [LeadsV1.LifecycleState] = [.pending, .inProgress, .won, .lost, .cancelled]
         return LeadsV1.Lead(
-            id: i, fullName: "Bench Lead \(i)", company: "Company \(i % 997)", emails: ["lead\(i)@bench.example"], country: countries[Int(i % 10)],
+            id: i, fullName: "Bench Lead \(i)", company: "Company \(i % 997)", emails: ["lead\(i)@bench.example"], country: countries[Int((i &* 2_654_435_761 >> 7) % 10)],
             postalCode: String(format: "%05d", (i * 7919) % 52000), campaign: "Campaign \(i % 50)", sourceTypeId: 7, typeId: 1, statusId: status,
             state: states[Int(status - 1)], priority: 5, importance: 4, probability: Int32(i % 101),
             targetAmount: i % 100 == 0 ? nil : RpcV1.Money(amountMinor: (i % 100) * 10_000, currency: "EUR"), ownerId: owner, assignedUserId: assignee,
@@ -43,7 +43,8 @@ struct ReportsBench {
     func run() async throws -> (table: String, context: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crm-bench-reports-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        // CRM_BENCH_KEEP=1 keeps the read model for a look at its query plans.
+        defer { if ProcessInfo.processInfo.environment["CRM_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(at: folder) } else { print("kept \(folder.path)") } }
         var logger = Logger(label: "crm-bench")
         logger.logLevel = .warning
         let secret = String(repeating: "b", count: 40)

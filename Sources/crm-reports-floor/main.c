@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
             sqlite3_bind_text(row, 2, name, -1, SQLITE_STATIC);
             sqlite3_bind_text(row, 3, company, -1, SQLITE_STATIC);
             sqlite3_bind_text(row, 4, email, -1, SQLITE_STATIC);
-            sqlite3_bind_text(row, 5, countries[i % 10], -1, SQLITE_STATIC);
+            sqlite3_bind_text(row, 5, countries[(((long long)i * 2654435761LL) >> 7) % 10], -1, SQLITE_STATIC);
             sqlite3_bind_text(row, 6, postal, -1, SQLITE_STATIC);
             sqlite3_bind_text(row, 7, campaign, -1, SQLITE_STATIC);
             sqlite3_bind_int64(row, 8, 7);

@@ -36,6 +36,12 @@ public struct KeysetOrder: Sendable {
         precondition(values.count == keys.count)
         let columns = keys.map { ($0.column, $0.descending) } + [(idColumn, idDescending)]
         let all = values + [id.databaseValue]
+        // Every key one way: a row value, which SQLite reads as a range of the index (the
+        // expanded OR below it can only filter, walking the index from its start).
+        if columns.allSatisfy({ $0.1 == columns[0].1 }) {
+            return ("(" + columns.map(\.0).joined(separator: ", ") + ") \(columns[0].1 ? "<" : ">") (" + columns.map { _ in "?" }.joined(separator: ", ") + ")",
+                    StatementArguments(all))
+        }
         var alternatives: [String] = []
         var arguments = StatementArguments()
         for i in columns.indices {

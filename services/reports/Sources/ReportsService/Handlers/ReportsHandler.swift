@@ -66,8 +66,12 @@ struct ReportsHandler: ReportsV1.Reports.ServiceProtocol {
         let evaluatedAt = asOf
         return try await database.read { db in
             // Every lead: the maintained count answers, instead of counting a million rows.
-            let known: Int64? = !counting ? -1 : everyLead ? try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM agg_type_status") : nil
-            let page = try rows.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: known) { ReportsV1.LeadRow(row: $0, asOf: evaluatedAt) }
+            let leads = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM agg_type_status") ?? 0
+            let total: Int64? = !counting ? nil : everyLead ? leads : try rows.count(db)
+            let index = ReportsSchema.orderIndex(for: rows, matches: total, of: leads, page: limit)
+            let page = try rows.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: total ?? -1, index: index) {
+                ReportsV1.LeadRow(row: $0, asOf: evaluatedAt)
+            }
             return ReportsV1.ListLeadRowsResponse(rows: page.records, nextPageToken: page.next?.token ?? "", totalCount: max(0, page.total),
                                                   asOfSequence: try FeedCursorStore.applied(db, FeedCursorStore.leads))
         }

@@ -133,10 +133,13 @@ enum AggregateQueries {
         for row in try Row.fetchAll(db, sql: "SELECT user_id, SUM(count) FROM agg_open_due WHERE day < ? GROUP BY user_id", arguments: [day]) {
             loads[row[0]]?.overdueLeads = row[1]
         }
+        // One day of rows: the plain index on the date, bounded on both sides (the partial index's
+        // "> 0" would be taken as the lower bound and walk every overdue lead).
         for row in try Row.fetchAll(db, sql: """
-            SELECT CASE WHEN assigned_user_id <> 0 THEN assigned_user_id ELSE owner_id END AS u, COUNT(*) FROM lead_row
-            WHERE \(LeadRowQuery.overdue) AND expected_completion_at >= ? GROUP BY u
-            """, arguments: [asOf, day * Day.millis]) {
+            SELECT CASE WHEN assigned_user_id <> 0 THEN assigned_user_id ELSE owner_id END AS u, COUNT(*)
+            FROM lead_row INDEXED BY lead_row_expected_completion_at
+            WHERE expected_completion_at >= ? AND expected_completion_at < ? AND is_open GROUP BY u
+            """, arguments: [max(1, day * Day.millis), asOf]) {
             loads[row[0]]?.overdueLeads += row[1]
         }
         for row in try Row.fetchAll(db, sql: "SELECT kind, key, SUM(open) FROM agg_work WHERE grouping = 'assignee' GROUP BY kind, key") {

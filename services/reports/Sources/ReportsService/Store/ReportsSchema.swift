@@ -1,3 +1,4 @@
+import CRMService
 import GRDB
 
 /// The read model of crm-reports, as frozen SQL run after the kit's migrations. Everything in it
@@ -77,6 +78,17 @@ enum ReportsSchema {
                 try db.execute(sql: "CREATE INDEX lead_row_\(column) ON lead_row(\(column))")
             }
         }
+    }
+
+    /// The index a page walks. Sorting the matches costs about one row read per match; walking
+    /// the sort's own index costs about `page × leads / matches` row reads before the page is
+    /// full. So the sort's index when matches pass √(page × leads) (7,000 of a million for a page
+    /// of 50), and the planner's choice (the filter's index) below that; an export reads every
+    /// row (`matches` nil) and always walks the sort's index.
+    static func orderIndex(for query: ListQuery, matches: Int64?, of leads: Int64, page: Int) -> String? {
+        guard let column = query.firstSortColumn, indexedColumns.contains(column) else { return nil }
+        guard let matches else { return "lead_row_\(column)" }
+        return Double(matches) > (Double(page) * Double(leads)).squareRoot() ? "lead_row_\(column)" : nil
     }
 
     /// The tables a rebuild empties (everything but the schema itself).
