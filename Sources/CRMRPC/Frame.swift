@@ -28,6 +28,10 @@ public struct FrameLimits: Sendable, Hashable {
 enum FramingError: Error, Equatable {
     case frameTooLarge(Int, limit: Int)
     case badHeaderLength(Int, frameLength: Int, limit: Int)
+    /// A frame started and did not finish within the deadline.
+    case frameTimedOut(seconds: Int)
+    /// The server holds its limit of bytes for incomplete frames.
+    case serverBusy(limit: Int)
 
     var rpcError: RPCError {
         switch self {
@@ -35,6 +39,10 @@ enum FramingError: Error, Equatable {
             return RPCError(.resourceExhausted, "frame of \(size) bytes exceeds the limit of \(limit) bytes")
         case .badHeaderLength(let h, let l, let limit):
             return RPCError(.invalidArgument, "header length \(h) does not fit a frame of \(l) bytes (headers are at most \(limit) bytes)")
+        case .frameTimedOut(let seconds):
+            return RPCError(.deadlineExceeded, "a frame started and did not arrive whole within \(seconds) s")
+        case .serverBusy(let limit):
+            return RPCError(.resourceExhausted, "the server holds its limit of \(limit) bytes of incomplete frames; try again later")
         }
     }
 }

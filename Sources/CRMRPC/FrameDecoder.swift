@@ -1,22 +1,47 @@
 import NIOCore
 
 /// Splits the byte stream into frames, checking each frame's length from its first four bytes,
-/// so that an oversized frame is refused before any of it is buffered.
+/// so that an oversized frame is refused before any of it is buffered. On a server it also
+/// holds each started frame to a deadline, and its bytes to the server's budget for incomplete
+/// frames (`ServerAdmission`), so that clients that start frames and never finish them cannot
+/// hold the server's memory.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = Frame
 
     let limits: FrameLimits
+    /// The server's budget for incomplete frames; nil on a client.
+    let admission: ServerAdmission?
+    /// How long a frame may take to arrive once its first byte has; nil for no limit.
+    let deadline: TimeAmount?
+    /// The bytes reserved in the budget for the frame now arriving.
+    private var reserved = 0
+    private var timer: Scheduled<Void>?
+
+    init(limits: FrameLimits, admission: ServerAdmission? = nil, deadline: TimeAmount? = nil) {
+        self.limits = limits
+        self.admission = admission
+        self.deadline = deadline
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return waiting(context, buffer) }
         guard length <= limits.maxFrameSize else {
             throw FramingError.frameTooLarge(Int(length), limit: limits.maxFrameSize)
         }
-        guard let headerLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else { return .needMoreData }
+        guard let headerLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else { return waiting(context, buffer) }
         guard length >= 4, headerLength <= length - 4, headerLength <= limits.maxHeaderSize else {
             throw FramingError.badHeaderLength(Int(headerLength), frameLength: Int(length), limit: limits.maxHeaderSize)
         }
-        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+        guard buffer.readableBytes >= 4 + Int(length) else {
+            if reserved == 0, let admission {
+                guard admission.reserveFrame(4 + Int(length)) else {
+                    throw FramingError.serverBusy(limit: admission.maxBufferedFrameBytes)
+                }
+                reserved = 4 + Int(length)
+            }
+            return waiting(context, buffer)
+        }
+        finished()
         buffer.moveReaderIndex(forwardBy: 8)
         let header = buffer.readSlice(length: Int(headerLength))!
         let body = buffer.readSlice(length: Int(length) - 4 - Int(headerLength))!
@@ -24,9 +49,34 @@ struct FrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
+    /// A frame has started (some of it is buffered): its deadline runs from now, once.
+    private mutating func waiting(_ context: ChannelHandlerContext, _ buffer: ByteBuffer) -> DecodingState {
+        guard buffer.readableBytes > 0, timer == nil, let deadline else { return .needMoreData }
+        let seconds = deadline.nanoseconds / 1_000_000_000
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: deadline) {
+            context.fireErrorCaught(FramingError.frameTimedOut(seconds: Int(seconds)))
+        }
+        return .needMoreData
+    }
+
+    /// The frame arrived (or the connection is gone): its deadline and its room in the budget end.
+    private mutating func finished() {
+        timer?.cancel()
+        timer = nil
+        if reserved > 0 {
+            admission?.releaseFrame(reserved)
+            reserved = 0
+        }
+    }
+
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A partial frame at EOF is dropped with the connection.
         while try decode(context: context, buffer: &buffer) == .continue {}
+        finished()
         return .needMoreData
+    }
+
+    mutating func decoderRemoved(context: ChannelHandlerContext) {
+        finished()
     }
 }

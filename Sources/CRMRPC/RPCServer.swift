@@ -23,6 +23,15 @@ public struct RPCServerConfiguration: Sendable {
     /// Count calls and time them per method through swift-metrics (off only for benchmarks of
     /// the bare runtime).
     public var recordMetrics: Bool
+    /// Connections open at once, in all; one more is answered RESOURCE_EXHAUSTED and closed.
+    public var maxConnections: Int
+    /// Connections open at once from one IP address.
+    public var maxConnectionsPerPeer: Int
+    /// How long a frame may take to arrive once its first byte has (DEADLINE_EXCEEDED, closed).
+    public var frameDeadline: TimeAmount?
+    /// Bytes the server holds, over all connections, for frames that have started and not yet
+    /// arrived; a frame that would pass it is RESOURCE_EXHAUSTED and its connection closed.
+    public var maxBufferedFrameBytes: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -32,8 +41,16 @@ public struct RPCServerConfiguration: Sendable {
         idleTimeout: TimeAmount? = .minutes(5),
         decodeLimits: DecodeLimits = DecodeLimits(),
         version: String = "0.1.0",
-        recordMetrics: Bool = true
+        recordMetrics: Bool = true,
+        maxConnections: Int = 4_096,
+        maxConnectionsPerPeer: Int = 256,
+        frameDeadline: TimeAmount? = .seconds(30),
+        maxBufferedFrameBytes: Int = 256 * 1024 * 1024
     ) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
+        self.frameDeadline = frameDeadline
+        self.maxBufferedFrameBytes = maxBufferedFrameBytes
         self.host = host
         self.port = port
         self.frameLimits = frameLimits
@@ -73,6 +90,7 @@ public final class RPCServer: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let registry = ConnectionRegistry()
+    let admission: ServerAdmission
     private let state = NIOLockedValueBox<State>(State())
 
     private struct State {
@@ -84,6 +102,8 @@ public final class RPCServer: Sendable {
         self.configuration = configuration
         self.group = group
         self.logger = logger
+        admission = ServerAdmission(maxConnections: configuration.maxConnections, maxConnectionsPerPeer: configuration.maxConnectionsPerPeer,
+                                    maxBufferedFrameBytes: configuration.maxBufferedFrameBytes)
         var router = router
         let serviceNames = router.serviceNames
         let state = self.state
@@ -112,6 +132,7 @@ public final class RPCServer: Sendable {
         let router = self.router
         let registry = self.registry
         let logger = self.logger
+        let admission = self.admission
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -119,11 +140,21 @@ public final class RPCServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let peer = channel.remoteAddress?.ipAddress ?? "?"
+                    if let refusal = admission.admit(peer: peer) {
+                        // Told why in a connection error (call id 0), then closed: no handler is added.
+                        logger.notice("refusing a connection", metadata: ["peer": "\(peer)", "reason": "\(refusal.message)"])
+                        let header = RpcV1.ResponseHeader(callId: 0, endOfStream: true, status: refusal.status)
+                        let frame = try Frame.encode(header: header, body: { _ in }, allocator: channel.allocator)
+                        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in admission.release(peer: peer) }
                     let sync = channel.pipeline.syncOperations
                     if let idle = configuration.idleTimeout {
                         try sync.addHandler(IdleStateHandler(allTimeout: idle))
                     }
-                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: configuration.frameLimits)))
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: configuration.frameLimits, admission: admission, deadline: configuration.frameDeadline)))
                     try sync.addHandler(ServerConnectionHandler(router: router, configuration: configuration, registry: registry, logger: logger))
                 }
             }

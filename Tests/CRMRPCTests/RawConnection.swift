@@ -13,6 +13,21 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
     }
 }
 
+/// Set once.
+final class NIOLockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    /// Sets the flag; true the first time.
+    func set() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
+}
+
 /// A blocking TCP connection that speaks the framing by hand, for sending what a well-behaved
 /// client never would.
 final class RawConnection: @unchecked Sendable {
@@ -32,7 +47,14 @@ final class RawConnection: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    private let closed = NIOLockedFlag()
+
+    deinit { closeNow() }
+
+    /// Closes the socket now (once).
+    func closeNow() {
+        if closed.set() { close(fd) }
+    }
 
     func send(_ bytes: [UInt8]) {
         var sent = 0
