@@ -32,6 +32,15 @@ struct Reports: AsyncParsableCommand {
         var sort = ""
         @Option(help: ArgumentHelp("Rows per page (1-500).", valueName: "n")) var limit: Int32 = 50
         @Option(help: ArgumentHelp("The next page: the token the previous page printed.", valueName: "token")) var page = ""
+
+        var request: ReportsV1.ListLeadRowsRequest {
+            get throws { ReportsV1.ListLeadRowsRequest(filter: try filter.filter, sort: sortKeys(sort), pageSize: limit, pageToken: page) }
+        }
+    }
+
+    /// A created range from --from and --to (nil when neither is given).
+    static func range(_ from: String?, _ to: String?) throws -> RpcV1.TimeRange? {
+        from == nil && to == nil ? nil : RpcV1.TimeRange(fromMs: try CLITime.parse(from, "--from"), toMs: try CLITime.parse(to, "--to"))
     }
 
     static func rowsTable(_ rows: [ReportsV1.LeadRow]) -> Table {
@@ -79,7 +88,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.ListLeadRowsRequest(filter: try list.filter.filter, sort: sortKeys(list.sort), pageSize: list.limit, pageToken: list.page)
+                let request = try list.request
                 try printPage(try await connection.withReports { c, o in try await c.listAllLeads(request, options: o) }, output)
             }
         }
@@ -93,7 +102,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.ListLeadRowsRequest(filter: try list.filter.filter, sort: sortKeys(list.sort), pageSize: list.limit, pageToken: list.page)
+                let request = try list.request
                 try printPage(try await connection.withReports { c, o in try await c.listMyLeads(request, options: o) }, output)
             }
         }
@@ -167,7 +176,7 @@ struct Reports: AsyncParsableCommand {
             try await reporting {
                 let request = ReportsV1.ConversionRatesRequest(
                     groupBy: try ReportsV1.ConversionGrouping(cliName: grouping, option: "--by"),
-                    created: from == nil && to == nil ? nil : RpcV1.TimeRange(fromMs: try CLITime.parse(from, "--from"), toMs: try CLITime.parse(to, "--to")),
+                    created: try range(from, to),
                     filter: try filter.filter)
                 let answer = try await connection.withReports { c, o in try await c.conversionRates(request, options: o) }
                 try output.print(answer, Table(header: ["group", "leads", "won", "lost", "cancelled", "open", "rate", ""], rows: answer.rates.map { r in
@@ -211,7 +220,7 @@ struct Reports: AsyncParsableCommand {
             try await reporting {
                 let request = ReportsV1.WorkReportRequest(
                     kind: try RpcV1.EntityKind(cliName: kind, option: "kind"), groupBy: try ReportsV1.WorkGrouping(cliName: grouping, option: "--by"),
-                    created: from == nil && to == nil ? nil : RpcV1.TimeRange(fromMs: try CLITime.parse(from, "--from"), toMs: try CLITime.parse(to, "--to")))
+                    created: try range(from, to))
                 let answer = try await connection.withReports { c, o in try await c.workReport(request, options: o) }
                 let top = Double(answer.counts.map(\.total).max() ?? 0)
                 try output.print(answer, Table(header: ["group", "total", "", "open", "overdue"], rows: answer.counts.map { w in
@@ -259,7 +268,7 @@ struct Reports: AsyncParsableCommand {
                     throw CLIFailure(.usage, "the report must be one of \(Self.kinds.keys.sorted().joined(separator: ", ")) (got \"\(report)\")")
                 }
                 var q = ReportsV1.ReportQuery(kind: kind, filter: try filter.filter, sort: sortKeys(sort), asOf: try CLITime.parse(at, "--at"))
-                if from != nil || to != nil { q.created = RpcV1.TimeRange(fromMs: try CLITime.parse(from, "--from"), toMs: try CLITime.parse(to, "--to")) }
+                q.created = try Reports.range(from, to)
                 if kind == .conversion { q.conversionGrouping = try ReportsV1.ConversionGrouping(cliName: grouping ?? "source", option: "--by") }
                 if kind == .work {
                     q.workKind = try RpcV1.EntityKind(cliName: workKind, option: "--work-kind")
