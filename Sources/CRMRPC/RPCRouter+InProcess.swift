@@ -22,6 +22,11 @@ extension RPCRouter {
             throw RPCError(.unknown, "\(error)")
         }
         guard let answer else { throw RPCError(.internal, "\(method.path) is a streaming method") }
+        // As over TCP: an answer bigger than a frame never reaches the client.
+        let limit = FrameLimits().maxFrameSize - FrameLimits().maxHeaderSize
+        guard answer.readableBytes <= limit else {
+            throw RPCError(.resourceExhausted, "the response of \(answer.readableBytes) bytes exceeds the frame limit of \(FrameLimits().maxFrameSize) bytes")
+        }
         do {
             return try Response(buffer: answer, limits: DecodeLimits())
         } catch {

@@ -48,3 +48,20 @@ extension Array: WireSink where Element == UInt8 {
         }
     }
 }
+
+extension WireMessage {
+    /// The length of the message's encoding, found without writing it.
+    public func encodedSize() throws(WireError) -> Int {
+        var counter = ByteCounter()
+        try serialize(into: &counter)
+        return counter.count
+    }
+}
+
+/// A sink that only counts: `fill` is never called, so nothing is packed.
+private struct ByteCounter: WireSink {
+    var count = 0
+    mutating func append(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        self.count += count
+    }
+}

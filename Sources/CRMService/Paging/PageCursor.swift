@@ -83,3 +83,26 @@ extension PageCursor {
         return hasher.finalize().prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// A list request: its page size and token, and every other field the query's.
+public protocol PagedRequest: WireMessage {
+    var pageSize: Int32 { get set }
+    var pageToken: String { get set }
+}
+
+extension PageCursor {
+    /// The fingerprint of a list request's query (every field but its page size and token)
+    /// and caller.
+    public static func fingerprint<Request: PagedRequest>(of request: Request, caller: Caller) -> String {
+        fingerprint(of: request, caller: caller) { $0.pageSize = 0; $0.pageToken = "" }
+    }
+
+    /// The page size and cursor `request` asks for, bound to its query and caller; violations
+    /// name its fields.
+    public static func window<Request: PagedRequest>(_ request: Request, caller: Caller, into violations: inout Violations)
+        -> (cursor: PageCursor?, limit: Int, fingerprint: String) {
+        let fingerprint = fingerprint(of: request, caller: caller)
+        let limit = PageSize.resolve(request.pageSize, into: &violations)
+        return (decode(request.pageToken, query: fingerprint, into: &violations), limit, fingerprint)
+    }
+}

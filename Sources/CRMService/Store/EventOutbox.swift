@@ -14,6 +14,8 @@ public enum EventOutbox {
     /// Appends an event and returns its sequence number.
     @discardableResult
     public static func append(_ db: Database, type: Int32, entityID: Int64, actorID: Int64, at: Int64, payload: [UInt8]) throws -> Int64 {
+        // An event too big to send would stop every follower of the feed at it for good.
+        try AnswerBudget.require(bytes: payload.count, of: "the change's event")
         try db.cachedStatement(sql: "INSERT INTO event (type, entity_id, at, actor_id, payload) VALUES (?, ?, ?, ?, ?)")
             .execute(StatementValues(Int64(type), entityID, at, actorID, payload))
         return db.lastInsertedRowID
@@ -26,9 +28,17 @@ public enum EventOutbox {
         try append(db, type: type, entityID: entityID, actorID: actorID, at: at, payload: try event.serializedBytes())
     }
 
+    /// Up to `limit` events after `after`, and no more than fill one answer.
     public static func events(_ db: Database, after: Int64, limit: Int) throws -> [StoredEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT sequence, at, payload FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?"), arguments: [after, limit])
-            .map { StoredEvent(sequence: $0["sequence"], at: $0["at"], payload: [UInt8]($0["payload"] as Data)) }
+        var fill = PageFill()
+        var events: [StoredEvent] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT sequence, at, payload FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?"), arguments: [after, limit])
+        while let row = try rows.next() {
+            let event = StoredEvent(sequence: row["sequence"], at: row["at"], payload: [UInt8](row["payload"] as Data))
+            guard fill.admits(bytes: event.payload.count + 24) else { break }
+            events.append(event)
+        }
+        return events
     }
 
     public static func head(_ db: Database) throws -> Int64 {

@@ -61,7 +61,12 @@ extension TransactionWriter {
     public func mutate<Response: WireMessage>(
         _ context: ServerContext, caller: Caller, now: Int64, _ body: @escaping @Sendable (Database) throws -> Response
     ) async throws -> Response {
-        try await mutate(context, caller: caller, now: now, body, answer: { $0 })
+        // The answer is measured before the commit: a change that cannot be answered is not made.
+        try await mutate(context, caller: caller, now: now, { db in
+            let response = try body(db)
+            try AnswerBudget.require(response)
+            return response
+        }, answer: { $0 })
     }
 
     /// `mutate`, where the answer is made from what `body` returns by `answer`: after the commit,
@@ -84,6 +89,7 @@ extension TransactionWriter {
                 return first
             }
             let bytes = try answer(try body(db)).serializedBytes()
+            try AnswerBudget.require(bytes: bytes.count, of: "the answer")
             try IdempotencyKeys.save(db, callerID: caller.userID, method: method, key: key, requestHash: hash, response: bytes, at: now)
             return bytes
         }

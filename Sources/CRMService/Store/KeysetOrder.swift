@@ -17,12 +17,14 @@ public struct KeysetOrder: Sendable {
     public var keys: [Key]
     /// The id column ("a.id").
     public var idColumn: String
-    /// Whether the id, the last tie-breaker, descends (it follows the first key's direction).
-    public var idDescending: Bool { keys.first?.descending ?? false }
+    /// Whether the id, the last tie-breaker, descends (by default it follows the first key's
+    /// direction, so that an order one way is one range of an index).
+    public var idDescending: Bool
 
-    public init(keys: [Key], idColumn: String) {
+    public init(keys: [Key], idColumn: String, idDescending: Bool? = nil) {
         self.keys = keys
         self.idColumn = idColumn
+        self.idDescending = idDescending ?? keys.first?.descending ?? false
     }
 
     /// "ORDER BY ..." text.

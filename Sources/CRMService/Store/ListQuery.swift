@@ -9,10 +9,16 @@ public struct ListQuery: Sendable {
     public struct SortColumn: Sendable {
         public var column: String
         public var isText: Bool
-        public init(_ column: String, text: Bool = false) {
+        /// A collation the order uses ("NOCASE" for names), or nil for the column's own.
+        public var collation: String?
+        public init(_ column: String, text: Bool = false, collation: String? = nil) {
             self.column = column
             self.isText = text
+            self.collation = collation
         }
+
+        /// The column as the order and the cursor's condition name it.
+        var orderExpression: String { collation.map { "\(column) COLLATE \($0)" } ?? column }
     }
 
     public var table: String
@@ -21,10 +27,12 @@ public struct ListQuery: Sendable {
     public var order: KeysetOrder
     private var sortColumns: [SortColumn]
 
-    public init(table: String, order: [(SortColumn, Bool)]) {
+    /// - Parameter idDescending: the direction of the id, which ends every order (by default
+    ///   the first key's; for an order by id alone, ascending).
+    public init(table: String, order: [(SortColumn, Bool)], idDescending: Bool? = nil) {
         self.table = table
         self.sortColumns = order.map(\.0)
-        self.order = KeysetOrder(keys: order.map { KeysetOrder.Key($0.0.column, descending: $0.1) }, idColumn: "id")
+        self.order = KeysetOrder(keys: order.map { KeysetOrder.Key($0.0.orderExpression, descending: $0.1) }, idColumn: "id", idDescending: idDescending)
     }
 
     /// The order a request asks for: each key must be in `allowed` (by field name), at most
@@ -95,10 +103,18 @@ public struct ListQuery: Sendable {
         if !pageConditions.isEmpty { sql += "WHERE " + pageConditions.map { "(\($0))" }.joined(separator: " AND ") + " " }
         sql += order.orderBy + " LIMIT ?"
         pageArguments += [limit + 1]
-        let rows = try Row.fetchAll(db, sql: sql, arguments: pageArguments)
-        let records = rows.prefix(limit).map(record)
+        // The page ends at `limit` rows or when it fills an answer, whichever comes first.
+        var fill = PageFill()
+        var rows: [Row] = []
+        var more = false
+        let cursorRows = try Row.fetchCursor(db, sql: sql, arguments: pageArguments)
+        while let row = try cursorRows.next() {
+            guard rows.count < limit, fill.admits(row) else { more = true; break }
+            rows.append(row.copy())
+        }
+        let records = rows.map(record)
         var next: PageCursor?
-        if rows.count > limit, let last = rows.prefix(limit).last {
+        if more, let last = rows.last {
             let values: [PageCursor.Value] = sortColumns.map { column in
                 column.isText ? .text(last[column.column] as String? ?? "") : .int(last[column.column] as Int64? ?? 0)
             }

@@ -17,7 +17,8 @@ public struct PasswordHasher: Sendable {
 
     /// Password rules: 10 to 200 characters.
     public static func check(_ password: String, field: String, into violations: inout Violations) {
-        let count = password.count
+        // Bytes first: a "character" can hold any number of combining marks.
+        let count = password.utf8.count > 800 ? 201 : password.count
         if count < 10 { violations.add(field, "must be at least 10 characters") }
         if count > 200 { violations.add(field, "must be at most 200 characters") }
     }

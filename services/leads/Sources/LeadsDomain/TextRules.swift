@@ -16,16 +16,11 @@ public enum TextRules {
         return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    /// Required-ness, length, and no control characters.
+    /// Required-ness, length (in characters, and in scalars and bytes, so that combining marks
+    /// cannot carry megabytes: the kit's `TextLimit`), and no control characters other than
+    /// line breaks and tabs.
     public static func check(_ text: String, field: String, required: Bool, max: Int, into violations: inout Violations) {
-        if required && text.isEmpty {
-            violations.add(field, "is required")
-        } else if text.count > max {
-            violations.add(field, "must be at most \(max) characters")
-        } else if text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F }),
-                  text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
-            violations.add(field, "must not contain control characters")
-        }
+        TextLimit(characters: max, required: required, multiline: true).check(text, field: field, into: &violations)
     }
 }
 

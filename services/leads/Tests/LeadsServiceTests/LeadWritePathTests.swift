@@ -198,8 +198,8 @@ struct LeadWritePathTests {
         let new = try NewLead(bea, actor: 1, at: 6)
         let saved = try await database.write { db in try LeadStore.insert(db, new, action: "created", actorID: 1) }
         try await database.read { db in
-            #expect(try LeadStore.history(db, leadID: 1, offset: 0, limit: 10).map(\.changes) == [[["full_name", "", "Ana"]]])
-            let entry = try #require(try LeadStore.history(db, leadID: saved.id, offset: 0, limit: 10).first)
+            #expect(try LeadStore.history(db, leadID: 1, after: nil, limit: 10, fingerprint: "").0.map(\.changes) == [[["full_name", "", "Ana"]]])
+            let entry = try #require(try LeadStore.history(db, leadID: saved.id, after: nil, limit: 10, fingerprint: "").0.first)
             #expect(entry.changes == expected)
             #expect(entry.changes.contains(["emails", "", "bea@x.com"]))
             // Only the event holds the fields.

@@ -119,25 +119,36 @@ extension CommsHandler {
                 bodyKind: template.bodyKind, messageID: "", nextAttemptAt: now, createdBy: caller.userID, createdAt: now))
         }
         if request.dryRun {
-            return CommsV1.SendResponse(messages: messages.prefix(Self.bodiesInAnswer).map(\.wire), failures: failures, count: Int32(messages.count))
+            return CommsV1.SendResponse(messages: Self.fitted(messages.prefix(Self.bodiesInAnswer).map(\.wire)), failures: failures, count: Int32(messages.count))
         }
         let queued = messages, refused = failures, domain = messageIDDomain
         // Stored with their events in the transaction that answers the call.
         let saved = try await database.mutate(context, caller: caller, now: now) { db -> CommsV1.SendResponse in
-            var out: [CommsV1.Message] = []
-            for (index, message) in queued.enumerated() {
-                var wire = try MessageStore.queue(db, message, domain: domain, at: now).wire
-                // Past the first 100 the bodies stay out of the answer, which must fit one frame.
-                if index >= Self.bodiesInAnswer { wire.body = "" }
-                out.append(wire)
-            }
-            return CommsV1.SendResponse(messages: out, failures: refused, count: Int32(out.count))
+            let out = try queued.map { try MessageStore.queue(db, $0, domain: domain, at: now).wire }
+            return CommsV1.SendResponse(messages: Self.fitted(out), failures: refused, count: Int32(out.count))
         }
         return saved
     }
 
-    /// How many messages of a Send's answer carry their body.
+    /// How many messages of a Send's answer carry their body, at most.
     static let bodiesInAnswer = 100
+
+    /// A Send's messages made to fit one answer: the first ones whole while they fill a quarter
+    /// of a frame (at most 100 of them), the next without their body while they fill another
+    /// half, and the rest as their id, lead and status alone (GetMessage reads any of them whole).
+    static func fitted(_ messages: [CommsV1.Message]) -> [CommsV1.Message] {
+        var whole = PageFill(limit: AnswerBudget.pageBytes / 2)
+        var bodiless = PageFill(limit: AnswerBudget.pageBytes)
+        var full = false
+        return messages.enumerated().map { index, message in
+            var message = message
+            if index < bodiesInAnswer, !full, whole.admits(bytes: (try? message.encodedSize()) ?? 0) { return message }
+            full = true
+            message.body = ""
+            if bodiless.admits(bytes: (try? message.encodedSize()) ?? 0) { return message }
+            return CommsV1.Message(id: message.id, leadId: message.leadId, templateId: message.templateId, status: message.status, createdAt: message.createdAt)
+        }
+    }
 
     /// A message, when the caller sent it, sees every lead, or may see its lead.
     func visibleMessage(_ id: Int64, _ caller: Caller, _ context: ServerContext) async throws -> MessageRecord {

@@ -13,8 +13,9 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
         var violations = Violations()
         if request.login.isEmpty { violations.add("login", "is required") }
         if request.password.isEmpty { violations.add("password", "is required") }
-        if request.login.count > 64 { violations.add("login", "must be at most 64 characters") }
-        if request.password.count > 200 { violations.add("password", "must be at most 200 characters") }
+        // Bytes first: a "character" can hold any number of combining marks.
+        if request.login.utf8.count > 256 || request.login.count > 64 { violations.add("login", "must be at most 64 characters") }
+        if request.password.utf8.count > 800 || request.password.count > 200 { violations.add("password", "must be at most 200 characters") }
         try violations.check()
 
         let found = try await env.database.read { db in try DirectoryStore.user(db, login: request.login) }

@@ -79,17 +79,19 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
     }
 
     func listUsers(request: LeadsV1.ListUsersRequest, context: ServerContext) async throws -> LeadsV1.ListUsersResponse {
-        _ = try context.caller()
+        let caller = try context.caller()
         var violations = Violations()
-        let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &violations)
+        let (cursor, limit, fingerprint) = PageCursor.window(request, caller: caller, into: &violations)
         var filter = DirectoryStore.UserFilter(unitID: request.unitId, activeOnly: request.activeOnly, text: request.text)
         if request.role != .unspecified {
             if let role = Role(request.role) { filter.role = role } else { violations.add("role", "is not a known role") }
         }
-        if request.text.count > 200 { violations.add("text", "must be at most 200 characters") }
+        TextLimit(characters: 200).check(request.text, field: "text", into: &violations)
         try violations.check()
-        let users = try await env.database.read { [filter] db in try DirectoryStore.users(db, filter: filter, offset: offset, limit: limit) }
-        return LeadsV1.ListUsersResponse(users: users.map(\.wire), nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: users.count))
+        let (users, next) = try await env.database.read { [filter] db in
+            try DirectoryStore.users(db, filter: filter, after: cursor, limit: limit, fingerprint: fingerprint)
+        }
+        return LeadsV1.ListUsersResponse(users: users.map(\.wire), nextPageToken: next?.token ?? "")
     }
 
     func createUnit(request: LeadsV1.CreateUnitRequest, context: ServerContext) async throws -> LeadsV1.Unit {
@@ -137,16 +139,18 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
     }
 
     func listUnits(request: LeadsV1.ListUnitsRequest, context: ServerContext) async throws -> LeadsV1.ListUnitsResponse {
-        _ = try context.caller()
+        let caller = try context.caller()
         var violations = Violations()
-        let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &violations)
+        let (cursor, limit, fingerprint) = PageCursor.window(request, caller: caller, into: &violations)
         var kind: UnitKind? = nil
         if request.kind != .unspecified {
             if let k = UnitKind(request.kind) { kind = k } else { violations.add("kind", "is not a known unit kind") }
         }
         try violations.check()
-        let units = try await env.database.read { [kind] db in try DirectoryStore.units(db, kind: kind, activeOnly: request.activeOnly, offset: offset, limit: limit) }
-        return LeadsV1.ListUnitsResponse(units: units.map(\.wire), nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: units.count))
+        let (units, next) = try await env.database.read { [kind] db in
+            try DirectoryStore.units(db, kind: kind, activeOnly: request.activeOnly, after: cursor, limit: limit, fingerprint: fingerprint)
+        }
+        return LeadsV1.ListUnitsResponse(units: units.map(\.wire), nextPageToken: next?.token ?? "")
     }
 }
 

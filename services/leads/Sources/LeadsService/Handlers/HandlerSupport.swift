@@ -93,29 +93,10 @@ struct Environment: Sendable {
     }
 }
 
-/// Page sizes and the opaque page tokens of list calls.
-enum Paging {
-    /// The offset and limit a request asks for, or violations naming its fields.
-    static func window(pageSize: Int32, pageToken: String, into violations: inout Violations) -> (offset: Int, limit: Int) {
-        var limit = 50
-        if pageSize < 0 || pageSize > 500 {
-            violations.add("page_size", "must be from 1 to 500, or 0 for 50")
-        } else if pageSize > 0 {
-            limit = Int(pageSize)
-        }
-        var offset = 0
-        if !pageToken.isEmpty {
-            if pageToken.hasPrefix("p1."), let value = Int(pageToken.dropFirst(3)), value >= 0 {
-                offset = value
-            } else {
-                violations.add("page_token", "is not a token this service issued")
-            }
-        }
-        return (offset, limit)
-    }
-
-    /// The token for the page after `count` items read at `offset` with `limit`; empty at the end.
-    static func nextToken(offset: Int, limit: Int, count: Int) -> String {
-        count < limit ? "" : "p1.\(offset + count)"
-    }
-}
+// The list requests, paged by the kit's cursors (PageCursor.window).
+extension LeadsV1.ListLeadsRequest: PagedRequest {}
+extension LeadsV1.ListNotesRequest: PagedRequest {}
+extension LeadsV1.ListHistoryRequest: PagedRequest {}
+extension LeadsV1.ListAssignmentsRequest: PagedRequest {}
+extension LeadsV1.ListUsersRequest: PagedRequest {}
+extension LeadsV1.ListUnitsRequest: PagedRequest {}

@@ -189,13 +189,18 @@ extension LeadQuery {
         case .recentlyCreated: view = .recentlyCreated
         case .unrecognized: v.add("filter.view", "is not a known view")
         }
-        if f.text.count > 200 { v.add("filter.text", "must be at most 200 characters") }
+        TextLimit(characters: 200).check(f.text, field: "filter.text", into: &v)
         words = f.text.split(whereSeparator: \.isWhitespace).prefix(10).map(String.init)
         let lists: [([String], String)] = [
             (f.countries, "countries"), (f.regions, "regions"), (f.provinces, "provinces"), (f.postalCodes, "postal_codes"),
             (f.campaigns, "campaigns"), (f.channels, "channels"), (f.locales, "locales"),
         ]
-        for (values, name) in lists where values.count > 100 { v.add("filter.\(name)", "must have at most 100 values") }
+        for (values, name) in lists {
+            if values.count > 100 { v.add("filter.\(name)", "must have at most 100 values") }
+            // Each value bounded in bytes too: a 60,000-byte LIKE pattern is "too complex" for SQLite.
+            let limit = TextLimit(characters: name == "postal_codes" ? 21 : 200)
+            for (i, value) in values.prefix(100).enumerated() { limit.check(value, field: "filter.\(name)[\(i)]", into: &v) }
+        }
         let idLists: [([Int64], String)] = [
             (f.sourceTypeIds, "source_type_ids"), (f.typeIds, "type_ids"), (f.categoryIds, "category_ids"), (f.statusIds, "status_ids"),
             (f.ownerIds, "owner_ids"), (f.assignedUnitIds, "assigned_unit_ids"), (f.assignedUserIds, "assigned_user_ids"), (f.ids, "ids"),
@@ -266,6 +271,9 @@ extension LeadQuery {
         if c.equals.count > 100 { v.add("\(p).equals", "must have at most 100 values") }
         var condition = CustomCondition(key: c.key, type: definition.type)
         func value(_ text: String, _ field: String) -> LeadRecord.CustomValue? {
+            let before = v.all.count
+            TextLimit(characters: 1000).check(text, field: "\(p).\(field)", into: &v)
+            guard v.all.count == before else { return nil }
             guard let value = LeadRecord.CustomValue.parse(text, as: definition.type) else {
                 v.add("\(p).\(field)", "must be a \(definition.type.rawValue) value for \(c.key)")
                 return nil

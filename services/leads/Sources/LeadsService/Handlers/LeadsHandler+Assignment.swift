@@ -28,9 +28,8 @@ extension LeadsHandler {
         let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.AssignLeadsResponse in
             var ids = request.ids
             if let query {
-                let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: 0, limit: 10_001)
-                guard total <= 10_000 else { throw DomainError.invalid([Violation("filter", "matches \(total) leads; narrow it to 10,000 or fewer")]) }
-                ids = leads.map(\.id)
+                ids = try LeadQueryStore.ids(db, query, caller: caller, now: now, limit: 10_001)
+                guard ids.count <= 10_000 else { throw DomainError.invalid([Violation("filter", "matches more than 10,000 leads; narrow it to 10,000 or fewer")]) }
             }
             let unit = request.unitId == 0 ? nil : try DirectoryStore.unit(db, id: request.unitId)
             if request.unitId != 0 && unit == nil { throw DomainError.invalid([Violation("unit_id", "names no unit (\(request.unitId))")]) }
@@ -83,8 +82,8 @@ extension LeadsHandler {
     }
 
     func listAssignments(request: LeadsV1.ListAssignmentsRequest, context: ServerContext) async throws -> LeadsV1.ListAssignmentsResponse {
-        let (rows, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
-            try AssignmentStore.assignments(db, leadID: request.leadId, offset: offset, limit: limit)
+        let (rows, next) = try await pageOfLead(context, request, leadID: request.leadId) { db, cursor, limit, fingerprint in
+            try AssignmentStore.assignments(db, leadID: request.leadId, after: cursor, limit: limit, fingerprint: fingerprint)
         }
         return LeadsV1.ListAssignmentsResponse(
             assignments: rows.map {

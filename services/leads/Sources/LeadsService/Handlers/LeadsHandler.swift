@@ -140,16 +140,16 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let caller = try context.caller()
         let now = env.clock.millis()
         var v = Violations()
-        let (offset, limit) = Paging.window(pageSize: request.pageSize, pageToken: request.pageToken, into: &v)
+        let (cursor, limit, fingerprint) = PageCursor.window(request, caller: caller, into: &v)
         let query = LeadQuery(filter: request.filter ?? LeadsV1.LeadFilter(), sort: request.sort, now: now, configuration: try await env.configuration(), into: &v)
         LeadAccess.check(query.view, for: caller, into: &v)
         if query.view == .all && !caller.role.seesAllLeads { v.add("filter.view", "All Leads is for managers and admins") }
         try v.check()
         return try await env.database.read { db in
-            let (leads, total) = try LeadQueryStore.page(db, query, caller: caller, now: now, offset: offset, limit: limit)
+            let page = try LeadQueryStore.page(db, query, caller: caller, now: now, after: cursor, limit: limit, fingerprint: fingerprint)
             return LeadsV1.ListLeadsResponse(
-                leads: try leads.map { $0.wire(now: now, unread: try LeadStore.isUnread(db, $0, userID: caller.userID)) },
-                nextPageToken: Paging.nextToken(offset: offset, limit: limit, count: leads.count), totalCount: total)
+                leads: try page.leads.map { $0.wire(now: now, unread: try LeadStore.isUnread(db, $0, userID: caller.userID)) },
+                nextPageToken: page.next?.token ?? "", totalCount: page.total)
         }
     }
 
@@ -261,8 +261,8 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
     }
 
     func listNotes(request: LeadsV1.ListNotesRequest, context: ServerContext) async throws -> LeadsV1.ListNotesResponse {
-        let (notes, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
-            try LeadStore.notes(db, leadID: request.leadId, offset: offset, limit: limit)
+        let (notes, next) = try await pageOfLead(context, request, leadID: request.leadId) { db, cursor, limit, fingerprint in
+            try LeadStore.notes(db, leadID: request.leadId, after: cursor, limit: limit, fingerprint: fingerprint)
         }
         return LeadsV1.ListNotesResponse(
             notes: notes.map { LeadsV1.Note(id: $0.id, leadId: $0.leadID, authorId: $0.authorID, authorName: $0.authorName, text: $0.text, createdAt: $0.createdAt) },
@@ -271,24 +271,24 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
 
     /// Reads one page of what belongs to a lead (notes, history, assignments), once the caller is
     /// known to see the lead; returns it with the next page's token.
-    func pageOfLead<Item: Sendable>(
-        _ context: ServerContext, leadID: Int64, pageSize: Int32, pageToken: String,
-        _ read: @escaping @Sendable (Database, Int, Int) throws -> [Item]
+    func pageOfLead<Request: PagedRequest, Item: Sendable>(
+        _ context: ServerContext, _ request: Request, leadID: Int64,
+        _ read: @escaping @Sendable (Database, PageCursor?, Int, String) throws -> ([Item], next: PageCursor?)
     ) async throws -> ([Item], next: String) {
         let caller = try context.caller()
         var v = Violations()
-        let (offset, limit) = Paging.window(pageSize: pageSize, pageToken: pageToken, into: &v)
+        let (cursor, limit, fingerprint) = PageCursor.window(request, caller: caller, into: &v)
         try v.check()
-        let items = try await env.database.read { db in
+        let (items, next) = try await env.database.read { db in
             _ = try LeadStore.visibleLead(db, id: leadID, caller: caller)
-            return try read(db, offset, limit)
+            return try read(db, cursor, limit, fingerprint)
         }
-        return (items, Paging.nextToken(offset: offset, limit: limit, count: items.count))
+        return (items, next?.token ?? "")
     }
 
     func listHistory(request: LeadsV1.ListHistoryRequest, context: ServerContext) async throws -> LeadsV1.ListHistoryResponse {
-        let (entries, next) = try await pageOfLead(context, leadID: request.leadId, pageSize: request.pageSize, pageToken: request.pageToken) { db, offset, limit in
-            try LeadStore.history(db, leadID: request.leadId, offset: offset, limit: limit)
+        let (entries, next) = try await pageOfLead(context, request, leadID: request.leadId) { db, cursor, limit, fingerprint in
+            try LeadStore.history(db, leadID: request.leadId, after: cursor, limit: limit, fingerprint: fingerprint)
         }
         return LeadsV1.ListHistoryResponse(
             entries: entries.map { e in

@@ -1,6 +1,7 @@
 import LeadsDomain
 import CRMDomain
 import Foundation
+import CRMService
 import GRDB
 
 /// Assignments and assignment rules in SQL.
@@ -14,12 +15,16 @@ enum AssignmentStore {
             arguments: [a.leadID, a.fromUnitID, a.fromUserID, a.toUnitID, a.toUserID, a.assignedBy, a.ruleID, a.assignedAt, a.note])
     }
 
-    static func assignments(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [AssignmentRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM assignment WHERE lead_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
+    /// A page of a lead's assignments, newest first, and the cursor of the next.
+    static func assignments(_ db: Database, leadID: Int64, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> ([AssignmentRecord], next: PageCursor?) {
+        var query = ListQuery(table: "assignment", order: [], idDescending: true)
+        query.require("lead_id = ?", [leadID])
+        let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: 0) {
             AssignmentRecord(
                 id: $0["id"], leadID: $0["lead_id"], fromUnitID: $0["from_unit_id"], fromUserID: $0["from_user_id"], toUnitID: $0["to_unit_id"],
                 toUserID: $0["to_user_id"], assignedBy: $0["assigned_by"], ruleID: $0["rule_id"], assignedAt: $0["assigned_at"], note: $0["note"])
         }
+        return (page.records, page.next)
     }
 
     static func rules(_ db: Database) throws -> [AssignmentRuleRecord] {

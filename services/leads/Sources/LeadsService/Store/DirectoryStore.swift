@@ -1,5 +1,6 @@
 import LeadsDomain
 import CRMDomain
+import CRMService
 import GRDB
 
 /// Users and units in SQL. Every function runs inside the caller's transaction.
@@ -75,28 +76,22 @@ enum DirectoryStore {
         var text = ""
     }
 
-    static func users(_ db: Database, filter: UserFilter, offset: Int, limit: Int) throws -> [UserRecord] {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        if filter.unitID != 0 {
-            conditions.append("unit_id = ?")
-            _ = arguments.append(contentsOf: [filter.unitID])
-        }
-        if let role = filter.role {
-            conditions.append("role = ?")
-            _ = arguments.append(contentsOf: [role.rawValue])
-        }
-        if filter.activeOnly { conditions.append("active") }
+    /// A page of the users `filter` matches, by name, and the cursor of the next.
+    static func users(_ db: Database, filter: UserFilter, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> ([UserRecord], next: PageCursor?) {
+        var query = ListQuery(table: "user", order: [(byName, false)])
+        if filter.unitID != 0 { query.require("unit_id = ?", [filter.unitID]) }
+        if let role = filter.role { query.require("role = ?", [role.rawValue]) }
+        if filter.activeOnly { query.require("active") }
         if !filter.text.isEmpty {
-            conditions.append("(login LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
             let pattern = "%" + likeEscaped(filter.text) + "%"
-            _ = arguments.append(contentsOf: [pattern, pattern, pattern])
+            query.require("login LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'", [pattern, pattern, pattern])
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        _ = arguments.append(contentsOf: [limit, offset])
-        return try Row.fetchAll(db, sql: "SELECT * FROM user \(whereClause) ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?", arguments: arguments)
-            .map(UserRecord.init(row:))
+        let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: 0, record: UserRecord.init(row:))
+        return (page.records, page.next)
     }
+
+    /// Users and units are listed by name, as a person looks for them.
+    private static let byName = ListQuery.SortColumn("name", text: true, collation: "NOCASE")
 
     // MARK: units
 
@@ -126,18 +121,13 @@ enum DirectoryStore {
         return try self.unit(db, id: unit.id)!
     }
 
-    static func units(_ db: Database, kind: UnitKind?, activeOnly: Bool, offset: Int, limit: Int) throws -> [UnitRecord] {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        if let kind {
-            conditions.append("kind = ?")
-            _ = arguments.append(contentsOf: [kind.rawValue])
-        }
-        if activeOnly { conditions.append("active") }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        _ = arguments.append(contentsOf: [limit, offset])
-        return try Row.fetchAll(db, sql: "SELECT * FROM unit \(whereClause) ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?", arguments: arguments)
-            .map(UnitRecord.init(row:))
+    /// A page of the units of `kind` (any kind: nil), by name, and the cursor of the next.
+    static func units(_ db: Database, kind: UnitKind?, activeOnly: Bool, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> ([UnitRecord], next: PageCursor?) {
+        var query = ListQuery(table: "unit", order: [(byName, false)])
+        if let kind { query.require("kind = ?", [kind.rawValue]) }
+        if activeOnly { query.require("active") }
+        let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: 0, record: UnitRecord.init(row:))
+        return (page.records, page.next)
     }
 
     // MARK: checks

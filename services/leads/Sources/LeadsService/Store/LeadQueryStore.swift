@@ -1,44 +1,104 @@
 import LeadsDomain
 import CRMDomain
+import CRMService
 import GRDB
 
 /// ListLeads in SQL: every condition a bound parameter, sort keys from a whitelist, and the
 /// caller's visibility part of the WHERE clause (so counts and pages never include hidden leads).
 enum LeadQueryStore {
-    static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int) throws -> (leads: [LeadRecord], total: Int64) {
-        let statements = pageStatements(query, caller: caller, now: now, offset: offset, limit: limit)
-        let ids = try Int64.fetchAll(db, sql: statements.ids, arguments: statements.idArguments)
-        let total = try Int64.fetchOne(db, sql: statements.count, arguments: statements.countArguments) ?? 0
-        return (try leads(db, ids: ids), total)
+    /// One page of a query: the leads, the cursor of the page after it (nil at the end), and
+    /// how many leads match in all.
+    struct Page {
+        var leads: [LeadRecord]
+        var next: PageCursor?
+        var total: Int64
     }
 
-    /// The page's ids and the count of every match, as two statements in one read: with an index
-    /// that serves the filter, the ids stop after the page in index order and the count reads
-    /// index entries only; the page's rows are then read by id.
-    static func pageStatements(_ query: LeadQuery, caller: Caller, now: Int64, offset: Int, limit: Int)
+    /// The page after `cursor` (nil: the first): at most `limit` leads, and no more than fill
+    /// one answer; `fingerprint` binds the next page's cursor to this query.
+    static func page(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> Page {
+        let statements = pageStatements(query, caller: caller, now: now, after: cursor, limit: limit)
+        let keys = try Row.fetchAll(db, sql: statements.ids, arguments: statements.idArguments)
+        let total = try Int64.fetchOne(db, sql: statements.count, arguments: statements.countArguments) ?? 0
+        var fill = PageFill()
+        var leads: [LeadRecord] = []
+        for row in try rows(db, ids: keys.prefix(limit).map { $0["id"] }) {
+            guard fill.admits(row) else { break }
+            leads.append(LeadRecord(row: row))
+        }
+        var next: PageCursor?
+        if leads.count < keys.count, let last = keys.first(where: { ($0["id"] as Int64) == leads.last?.id }) {
+            let columns = order(query).keys
+            next = PageCursor(query: fingerprint, values: columns.map { key in
+                textColumns.contains(key.column) ? .text(last[key.column] as String) : .int(last[key.column] as Int64)
+            }, id: last["id"])
+        }
+        return Page(leads: leads, next: next, total: total)
+    }
+
+    /// The sortable columns that hold text (the rest hold integers).
+    static let textColumns: Set<String> = ["full_name", "company", "country", "region", "province", "postal_code", "locale", "campaign", "channel", "state"]
+
+    /// The query's order: its sort keys (checked against LeadQuery.sortable), newest first when
+    /// it has none, and the id last so that rows never tie and a cursor is exact.
+    static func order(_ query: LeadQuery) -> KeysetOrder {
+        // Keys after an id key could never decide anything, so the id ends the order there.
+        let untilID = query.sort.prefix { $0.field != "id" }
+        let keys = untilID.filter { LeadQuery.sortable.contains($0.field) }.map { KeysetOrder.Key($0.field, descending: $0.descending) }
+        if let byID = query.sort.first(where: { $0.field == "id" }) {
+            return KeysetOrder(keys: keys, idColumn: "id", idDescending: byID.descending)
+        }
+        return keys.isEmpty ? KeysetOrder(keys: [KeysetOrder.Key("created_at", descending: true)], idColumn: "id") : KeysetOrder(keys: keys, idColumn: "id")
+    }
+
+    /// The page's keys (id and sort values, one row past the page to know whether another
+    /// follows) and the count of every match, as two statements in one read: with an index that
+    /// serves the filter, the keys stop after the page in index order and the count reads index
+    /// entries only; the page's rows are then read by id.
+    static func pageStatements(_ query: LeadQuery, caller: Caller, now: Int64, after cursor: PageCursor?, limit: Int)
         -> (ids: String, idArguments: StatementArguments, count: String, countArguments: StatementArguments) {
-        let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
-        return ("SELECT id FROM lead \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", arguments + [limit, offset],
+        let (whereClause, arguments) = clauses(query, caller: caller, now: now)
+        let order = order(query)
+        var pageWhere = whereClause
+        var pageArguments = arguments
+        if let cursor, cursor.values.count == order.keys.count {
+            let values: [DatabaseValue] = zip(order.keys, cursor.values).map { key, value in
+                switch value {
+                case .int(let n): return textColumns.contains(key.column) ? String(n).databaseValue : n.databaseValue
+                case .text(let s): return textColumns.contains(key.column) ? s.databaseValue : (Int64(s) ?? 0).databaseValue
+                }
+            }
+            let after = order.after(values, id: cursor.id)
+            pageWhere += (pageWhere.isEmpty ? "WHERE " : " AND ") + after.sql
+            pageArguments += after.arguments
+        }
+        let selected = (["id"] + order.keys.map(\.column)).joined(separator: ", ")
+        return ("SELECT \(selected) FROM lead \(pageWhere) \(order.orderBy) LIMIT ?", pageArguments + [limit + 1],
                 "SELECT COUNT(*) FROM lead \(whereClause)", arguments)
     }
 
     /// The ids of every lead of the query, in its order (an export reads them a batch at a time).
-    static func ids(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64) throws -> [Int64] {
-        let (whereClause, order, arguments) = clauses(query, caller: caller, now: now)
-        return try Int64.fetchAll(db, sql: "SELECT id FROM lead \(whereClause) ORDER BY \(order)", arguments: arguments)
+    static func ids(_ db: Database, _ query: LeadQuery, caller: Caller, now: Int64, limit: Int? = nil) throws -> [Int64] {
+        let (whereClause, arguments) = clauses(query, caller: caller, now: now)
+        return try Int64.fetchAll(db, sql: "SELECT id FROM lead \(whereClause) \(order(query).orderBy)" + (limit.map { " LIMIT \($0)" } ?? ""), arguments: arguments)
     }
 
     /// The leads with these ids, in the order given (missing ones left out).
     static func leads(_ db: Database, ids: [Int64]) throws -> [LeadRecord] {
+        try rows(db, ids: ids).map(LeadRecord.init(row:))
+    }
+
+    /// The stored rows of the leads with these ids, in the order given (missing ones left out).
+    private static func rows(_ db: Database, ids: [Int64]) throws -> [Row] {
         guard !ids.isEmpty else { return [] }
         let rows = try Row.fetchAll(db, sql: "SELECT \(LeadColumns.selection) FROM lead WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
                                     arguments: StatementArguments(ids))
         let byID = Dictionary(uniqueKeysWithValues: rows.map { row in (row[0] as Int64, row) })
-        return ids.compactMap { byID[$0].map(LeadRecord.init(row:)) }
+        return ids.compactMap { byID[$0] }
     }
 
-    /// The WHERE clause, ORDER BY list and arguments of a query for a caller.
-    private static func clauses(_ query: LeadQuery, caller: Caller, now: Int64) -> (where: String, order: String, arguments: StatementArguments) {
+    /// The WHERE clause and arguments of a query for a caller.
+    private static func clauses(_ query: LeadQuery, caller: Caller, now: Int64) -> (where: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         func add(_ sql: String, _ values: [any DatabaseValueConvertible]) {
@@ -120,11 +180,7 @@ enum LeadQueryStore {
         for condition in query.customConditions { customCondition(condition, add) }
 
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        // Sort keys were checked against LeadQuery.sortable; id breaks ties so pages are stable.
-        var order = query.sort.filter { LeadQuery.sortable.contains($0.field) }.map { "\($0.field) \($0.descending ? "DESC" : "ASC")" }
-        if order.isEmpty { order = ["created_at DESC"] }
-        order.append("id DESC")
-        return (whereClause, order.joined(separator: ", "), arguments)
+        return (whereClause, arguments)
     }
 
     /// A custom-field condition on the JSON column. Values are stored as Codable writes the enum

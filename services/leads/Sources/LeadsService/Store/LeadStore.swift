@@ -119,10 +119,14 @@ enum LeadStore {
         var id: Int64, leadID: Int64, authorID: Int64, authorName: String, text: String, createdAt: Int64
     }
 
-    static func notes(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [NoteRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM note WHERE lead_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [leadID, limit, offset]).map {
+    /// A page of a lead's notes, newest first, and the cursor of the next.
+    static func notes(_ db: Database, leadID: Int64, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> ([NoteRow], next: PageCursor?) {
+        var query = ListQuery(table: "note", order: [], idDescending: true)
+        query.require("lead_id = ?", [leadID])
+        let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: 0) {
             NoteRow(id: $0["id"], leadID: $0["lead_id"], authorID: $0["author_id"], authorName: $0["author_name"], text: $0["text"], createdAt: $0["created_at"])
         }
+        return (page.records, page.next)
     }
 
     struct HistoryRow: Sendable {
@@ -175,17 +179,20 @@ enum LeadStore {
             .execute(StatementValues(leadID, action, actorID, at, encodedChanges, version, reason, creationEvent))
     }
 
-    static func history(_ db: Database, leadID: Int64, offset: Int, limit: Int) throws -> [HistoryRow] {
-        let sql = """
-            SELECT h.*, e.payload AS creation FROM history h LEFT JOIN event e ON h.creation_event != 0 AND e.sequence = h.creation_event
-            WHERE h.lead_id = ? ORDER BY h.at DESC, h.id DESC LIMIT ? OFFSET ?
-            """
-        return try Row.fetchAll(db, sql: sql, arguments: [leadID, limit, offset]).map {
+    /// A page of a lead's history, newest first, and the cursor of the next. A creation's
+    /// changes are read from its event.
+    static func history(_ db: Database, leadID: Int64, after cursor: PageCursor?, limit: Int, fingerprint: String) throws -> ([HistoryRow], next: PageCursor?) {
+        var query = ListQuery(
+            table: "(SELECT h.*, e.payload AS creation FROM history h LEFT JOIN event e ON h.creation_event != 0 AND e.sequence = h.creation_event) AS entry",
+            order: [(ListQuery.SortColumn("at"), true)])
+        query.require("lead_id = ?", [leadID])
+        let page = try query.page(db, after: cursor, limit: limit, fingerprint: fingerprint, knownTotal: 0) {
             let creation = ($0["creation"] as Data?).map { [UInt8]($0) }
             return HistoryRow(id: $0["id"], leadID: $0["lead_id"], action: $0["action"], actorID: $0["actor_id"], at: $0["at"],
                               changes: creation.map(HistoryRow.changes(fromCreationEvent:)) ?? HistoryRow.changes(fromJSON: $0["changes"]),
                               version: $0["version"], reason: $0["reason"])
         }
+        return (page.records, page.next)
     }
 
     /// Gives lead `to` the notes of lead `from` and a copy of its history (each entry saying

@@ -1,0 +1,152 @@
+import CRMAPI
+import CRMRPC
+import CRMService
+import CRMWire
+import Testing
+@testable import LeadsDomain
+@testable import LeadsService
+
+/// What a hostile or careless client sends: text that is short in characters and long in bytes,
+/// leads as big as the limits allow, and pages followed while rows change (issues 14 and 18).
+@Suite("Leads under hostile input", .timeLimit(.minutes(3)))
+struct HostileInputTests {
+    /// One "character": a letter carrying `marks` combining acute accents (2 bytes each).
+    static func marked(_ marks: Int) -> String { "a" + String(repeating: "\u{301}", count: marks) }
+
+    @Test("a letter with thousands of combining marks, a huge LIKE pattern and long searches are INVALID_ARGUMENT naming the field; nothing is stored")
+    func textBoundedInBytes() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        func refusal(_ body: () async throws -> Void) async -> RPCError? {
+            await #expect(throws: RPCError.self) { try await body() }
+        }
+        let name = await refusal {
+            _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: Self.marked(5_000), company: Self.marked(300_000))), options: admin)
+        }
+        #expect(name?.code == .invalidArgument)
+        #expect(Set(name?.violations.map(\.field) ?? []) == ["lead.full_name", "lead.company"])
+        #expect(try await leads.listLeads(LeadsV1.ListLeadsRequest(), options: admin).totalCount == 0)
+
+        let lead = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Ana " + Self.marked(3))), options: admin)
+        let update = await refusal {
+            _ = try await leads.updateLead(LeadsV1.UpdateLeadRequest(
+                id: lead.id, version: lead.version, lead: LeadsV1.LeadInput(company: Self.marked(1_100_000)), updateMask: ["company"]), options: admin)
+        }
+        #expect(update?.code == .invalidArgument && update?.violations.map(\.field) == ["lead.company"])
+        #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: admin).version == lead.version)
+
+        let text = await refusal {
+            _ = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(text: Self.marked(5_000))), options: admin)
+        }
+        #expect(text?.code == .invalidArgument && text?.violations.map(\.field) == ["filter.text"])
+        let pattern = await refusal {
+            _ = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(postalCodes: [String(repeating: "%_", count: 30_000) + "*"])), options: admin)
+        }
+        #expect(pattern?.code == .invalidArgument && pattern?.violations.map(\.field) == ["filter.postal_codes[0]"])
+        let users = await refusal {
+            _ = try await service.directory.listUsers(LeadsV1.ListUsersRequest(text: Self.marked(5_000)), options: admin)
+        }
+        #expect(users?.code == .invalidArgument && users?.violations.map(\.field) == ["text"])
+        let note = await refusal {
+            _ = try await leads.addNote(LeadsV1.AddNoteRequest(leadId: lead.id, text: Self.marked(20_000)), options: admin)
+        }
+        #expect(note?.code == .invalidArgument && note?.violations.map(\.field) == ["text"])
+        let login = await refusal { _ = try await service.auth.login(LeadsV1.LoginRequest(login: Self.marked(50_000), password: "whatever-it-is")) }
+        #expect(login?.code == .invalidArgument && login?.violations.map(\.field) == ["login"])
+        await service.stop()
+    }
+
+    @Test("leads as big as the limits allow: every answer fits a frame, lists and the feed stop a page by bytes and the tokens reach every lead")
+    func pagesBoundedInBytes() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        // 50 products with 2,000 four-byte characters of notes each: 400 KB a lead, so twelve
+        // leads are more than one 4 MiB frame.
+        let products = (0..<50).map { LeadsV1.ProductInterest(product: "p\($0)", quantity: 1, notes: String(repeating: "𝒜", count: 2_000)) }
+        var created: [Int64] = []
+        for i in 0..<12 {
+            created.append(try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Big \(i)", products: products)), options: admin).id)
+        }
+        var seen: [Int64] = []
+        var token = ""
+        var pages = 0
+        repeat {
+            let page = try await leads.listLeads(LeadsV1.ListLeadsRequest(pageSize: 500, pageToken: token), options: admin)
+            #expect(page.totalCount == 12)
+            #expect(page.leads.count < 12)  // a page stops at half a frame
+            seen += page.leads.map(\.id)
+            token = page.nextPageToken
+            pages += 1
+        } while !token.isEmpty && pages < 20
+        #expect(seen == created.reversed())
+
+        var sequence: Int64 = 0
+        var events = 0
+        var batches = 0
+        while batches < 20 {
+            let batch = try await leads.listEvents(LeadsV1.ListEventsRequest(after: sequence, limit: 1_000), options: admin)
+            guard let last = batch.events.last else { break }
+            #expect(batch.events.count < 12)
+            events += batch.events.filter { $0.type == .created }.count
+            sequence = last.sequence
+            batches += 1
+        }
+        #expect(events == 12 && batches > 1)
+        await service.stop()
+    }
+
+    @Test("following next_page_token alone never repeats or skips a lead while leads are added and re-sorted; a token with another query is INVALID_ARGUMENT")
+    func cursorPages() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        for name in ["Bea", "Dani", "Fede", "Hugo", "Juan", "Luis"] {
+            _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: name)), options: admin)
+        }
+        let byName = [RpcV1.SortKey(field: "full_name")]
+        let first = try await leads.listLeads(LeadsV1.ListLeadsRequest(sort: byName, pageSize: 3), options: admin)
+        #expect(first.leads.map(\.fullName) == ["Bea", "Dani", "Fede"])
+        // Before the page boundary: an offset would list Fede again.
+        _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Ana")), options: admin)
+        // After it: listed, once.
+        _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Gil")), options: admin)
+        var names = first.leads.map(\.fullName)
+        var token = first.nextPageToken
+        while !token.isEmpty {
+            let page = try await leads.listLeads(LeadsV1.ListLeadsRequest(sort: byName, pageSize: 3, pageToken: token), options: admin)
+            names += page.leads.map(\.fullName)
+            token = page.nextPageToken
+        }
+        #expect(names == ["Bea", "Dani", "Fede", "Gil", "Hugo", "Juan", "Luis"])
+
+        let other = await #expect(throws: RPCError.self) {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(text: "a"), sort: byName, pageSize: 3, pageToken: first.nextPageToken), options: admin)
+        }
+        #expect(other?.code == .invalidArgument && other?.violations.map(\.field) == ["page_token"])
+        let resorted = await #expect(throws: RPCError.self) {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(pageSize: 3, pageToken: first.nextPageToken), options: admin)
+        }
+        #expect(resorted?.code == .invalidArgument)
+        let offset = await #expect(throws: RPCError.self) {
+            try await leads.listLeads(LeadsV1.ListLeadsRequest(sort: byName, pageSize: 3, pageToken: "p1.3"), options: admin)
+        }
+        #expect(offset?.code == .invalidArgument)
+
+        // A lead's notes, newest first, page the same way while notes are added.
+        let lead = try await leads.listLeads(LeadsV1.ListLeadsRequest(pageSize: 1), options: admin).leads[0]
+        for i in 1...5 { _ = try await leads.addNote(LeadsV1.AddNoteRequest(leadId: lead.id, text: "note \(i)"), options: admin) }
+        let notes = try await leads.listNotes(LeadsV1.ListNotesRequest(leadId: lead.id, pageSize: 2), options: admin)
+        _ = try await leads.addNote(LeadsV1.AddNoteRequest(leadId: lead.id, text: "note 6"), options: admin)
+        var texts = notes.notes.map(\.text)
+        token = notes.nextPageToken
+        while !token.isEmpty {
+            let page = try await leads.listNotes(LeadsV1.ListNotesRequest(leadId: lead.id, pageSize: 2, pageToken: token), options: admin)
+            texts += page.notes.map(\.text)
+            token = page.nextPageToken
+        }
+        #expect(texts == ["note 5", "note 4", "note 3", "note 2", "note 1"])
+        await service.stop()
+    }
+}
