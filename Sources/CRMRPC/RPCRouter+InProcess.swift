@@ -15,7 +15,7 @@ extension RPCRouter {
         let output = Output { _ in }
         let answer: ByteBuffer?
         do {
-            answer = try await invoke(route, body, DecodeLimits(), context, output)
+            answer = try await invoke(route, body, DecodeLimits.requests, context, output)
         } catch let error as RPCError {
             throw error
         } catch {

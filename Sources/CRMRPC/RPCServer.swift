@@ -32,6 +32,12 @@ public struct RPCServerConfiguration: Sendable {
     /// Bytes the server holds, over all connections, for frames that have started and not yet
     /// arrived; a frame that would pass it is RESOURCE_EXHAUSTED and its connection closed.
     public var maxBufferedFrameBytes: Int
+    /// Bytes of answers a connection may hold that its client has not read yet before the server
+    /// stops reading its calls (backpressure: calls already read wait, none start).
+    public var maxUnsentBytesPerConnection: Int
+    /// Bytes of unread answers all connections together may hold; an answer that would pass it
+    /// (or pass four times the per-connection bound) is replaced by RESOURCE_EXHAUSTED.
+    public var maxUnsentBytes: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -39,14 +45,18 @@ public struct RPCServerConfiguration: Sendable {
         frameLimits: FrameLimits = FrameLimits(),
         maxConcurrentCallsPerConnection: Int = 1024,
         idleTimeout: TimeAmount? = .minutes(5),
-        decodeLimits: DecodeLimits = DecodeLimits(),
+        decodeLimits: DecodeLimits = .requests,
         version: String = "0.1.0",
         recordMetrics: Bool = true,
         maxConnections: Int = 4_096,
         maxConnectionsPerPeer: Int = 256,
         frameDeadline: TimeAmount? = .seconds(30),
-        maxBufferedFrameBytes: Int = 256 * 1024 * 1024
+        maxBufferedFrameBytes: Int = 256 * 1024 * 1024,
+        maxUnsentBytesPerConnection: Int = 8 * 1024 * 1024,
+        maxUnsentBytes: Int = 128 * 1024 * 1024
     ) {
+        self.maxUnsentBytesPerConnection = maxUnsentBytesPerConnection
+        self.maxUnsentBytes = maxUnsentBytes
         self.maxConnections = maxConnections
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.frameDeadline = frameDeadline
@@ -138,6 +148,8 @@ public final class RPCServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that closes its sending side after its last call still gets the answers.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let peer = channel.remoteAddress?.ipAddress ?? "?"
@@ -155,7 +167,7 @@ public final class RPCServer: Sendable {
                         try sync.addHandler(IdleStateHandler(allTimeout: idle))
                     }
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: configuration.frameLimits, admission: admission, deadline: configuration.frameDeadline)))
-                    try sync.addHandler(ServerConnectionHandler(router: router, configuration: configuration, registry: registry, logger: logger))
+                    try sync.addHandler(ServerConnectionHandler(router: router, configuration: configuration, registry: registry, admission: admission, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

@@ -5,8 +5,15 @@ import NIOCore
 
 /// Serves the calls of one connection. All of its state lives on the channel's event loop;
 /// handlers run as tasks and come back to the loop to write.
-final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
+///
+/// Backpressure: the bytes of answers written and not yet taken by the socket are counted.
+/// Past `maxUnsentBytesPerConnection` the connection stops reading and the calls already read
+/// wait, unstarted, until the client has read half of them; an answer that would take the
+/// connection past four times that bound, or the server past `maxUnsentBytes`, is replaced by
+/// a small RESOURCE_EXHAUSTED answer. A client that never reads costs a bounded amount.
+final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     typealias InboundIn = Frame
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private struct Call {
@@ -31,12 +38,69 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     var flushScheduled = false
     private var draining = false
     private var closing = false
+    private let admission: ServerAdmission
+    /// Bytes written and not yet taken by the socket.
+    private var unsent = 0
+    /// Frames read while the connection was over its unsent bound, in order.
+    private var parked = CircularBuffer<Frame>()
+    /// Whether a read was held back while over the bound.
+    private var readWithheld = false
+    /// Whether the client closed its sending side: the connection closes once every call read is answered.
+    private var inputClosed = false
 
-    init(router: RPCRouter, configuration: RPCServerConfiguration, registry: ConnectionRegistry, logger: Logger) {
+    init(router: RPCRouter, configuration: RPCServerConfiguration, registry: ConnectionRegistry, admission: ServerAdmission, logger: Logger) {
         self.router = router
         self.configuration = configuration
         self.registry = registry
+        self.admission = admission
         self.logger = logger
+    }
+
+    /// Over the bound: read nothing more, start nothing more.
+    private var full: Bool { unsent >= configuration.maxUnsentBytesPerConnection }
+
+    func read(context: ChannelHandlerContext) {
+        if full {
+            readWithheld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Whether an answer of `size` bytes may be written now; status-sized frames always may.
+    private func hasRoom(for size: Int) -> Bool {
+        let small = size <= 4_096
+        guard small || unsent + size <= 4 * configuration.maxUnsentBytesPerConnection else { return false }
+        return admission.reserveUnsent(size, limit: configuration.maxUnsentBytes, always: small)
+    }
+
+    /// Writes a frame that `hasRoom` counted, and uncounts it once the socket has taken it.
+    private func send(_ frame: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
+        guard let context else {
+            admission.releaseUnsent(frame.readableBytes)
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let size = frame.readableBytes
+        unsent += size
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in bound.value.taken(size) }
+        writeCoalesced(frame, promise: written)
+    }
+
+    private func taken(_ size: Int) {
+        unsent -= size
+        admission.releaseUnsent(size)
+        guard unsent <= configuration.maxUnsentBytesPerConnection / 2, let context else { return }
+        while !parked.isEmpty && !full && !closing {
+            serve(parked.removeFirst())
+        }
+        if readWithheld && !full {
+            readWithheld = false
+            context.read()
+        }
+        closeIfDrained()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -60,6 +124,19 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let frame = unwrapInboundIn(data)
+        guard parked.isEmpty && !full else {
+            // Reads stop while full, so only what was already read lands here.
+            guard parked.count < configuration.maxConcurrentCallsPerConnection else {
+                closeWithError(RPCError(.resourceExhausted, "the client sends calls and reads no answers (\(unsent) bytes unread)"))
+                return
+            }
+            parked.append(frame)
+            return
+        }
+        serve(frame)
+    }
+
+    private func serve(_ frame: Frame) {
         let header: RpcV1.RequestHeader
         do {
             header = try RpcV1.RequestHeader(buffer: frame.header, limits: configuration.decodeLimits)
@@ -97,7 +174,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, calls.isEmpty {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // Half-closed: answer every call read, then close.
+            inputClosed = true
+            closeIfDrained()
+        } else if event is IdleStateHandler.IdleStateEvent, calls.isEmpty {
             logger.debug("closing idle connection")
             context.close(promise: nil)
         } else {
@@ -206,8 +287,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     /// Writes one message of a stream; nil when the call is already over.
     private func writeStreamFrame(_ id: UInt64, _ frame: ByteBuffer) -> EventLoopFuture<Void>? {
         guard let context, calls[id] != nil, !closing else { return nil }
+        guard hasRoom(for: frame.readableBytes) else {
+            return context.eventLoop.makeFailedFuture(RPCError(.resourceExhausted, "the client has not read \(unsent) bytes of answers on this connection"))
+        }
         let promise = context.eventLoop.makePromise(of: Void.self)
-        writeCoalesced(frame, promise: promise)
+        send(frame, promise: promise)
         return promise.futureResult
     }
 
@@ -227,12 +311,18 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
                 header.status = RPCError(.resourceExhausted, "the response of \(body?.readableBytes ?? 0) bytes exceeds the frame limit of \(configuration.frameLimits.maxFrameSize) bytes").status
                 frame = try Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator)
             }
-            writeCoalesced(frame)
+            if !hasRoom(for: frame.readableBytes) {
+                header.status = RPCError(.resourceExhausted, "the answer of \(frame.readableBytes) bytes was dropped: the client has not read \(unsent) bytes of answers on this connection").status
+                frame = try Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator)
+                _ = hasRoom(for: frame.readableBytes)
+            }
+            send(frame)
         } catch {
             // Only a status message with a NUL could fail to encode; say so without it.
             header.status = RpcV1.Status(code: .internal, message: "the status could not be encoded")
             if let frame = try? Frame.encode(header: header, body: { _ in }, allocator: context.channel.allocator) {
-                writeCoalesced(frame)
+                _ = hasRoom(for: frame.readableBytes)
+                send(frame)
             }
         }
         return header.status?.code ?? .ok
@@ -321,7 +411,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, FlushCoalescing {
     }
 
     private func closeIfDrained() {
-        guard draining, calls.isEmpty, let context else { return }
+        // Once every answer is out: closing sooner would drop the ones the socket has not taken.
+        guard draining || (inputClosed && parked.isEmpty), calls.isEmpty, unsent == 0, !closing, let context else { return }
         context.flush()  // the last answers may still wait for this tick's flush
         context.close(promise: nil)
     }

@@ -2,13 +2,15 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// What a server allows all its connections together, against clients that open many
-/// connections or start frames they never finish: connections in total and per peer address,
-/// and the bytes held for frames that have started and not yet arrived.
+/// connections, start frames they never finish or never read their answers: connections in
+/// total and per peer address, the bytes held for frames that have started and not yet
+/// arrived, and the bytes of answers written and not yet read.
 final class ServerAdmission: Sendable {
     private struct Counts {
         var total = 0
         var perPeer: [String: Int] = [:]
         var bufferedBytes = 0
+        var unsentBytes = 0
     }
 
     private let counts = NIOLockedValueBox(Counts())
@@ -59,5 +61,21 @@ final class ServerAdmission: Sendable {
     }
 
     var bufferedFrameBytes: Int { counts.withLockedValue { $0.bufferedBytes } }
+
+    /// Counts an answer of `bytes` written and not yet read by its client; false (and not
+    /// counted) when it would pass `limit` over all connections, unless `always`.
+    func reserveUnsent(_ bytes: Int, limit: Int, always: Bool) -> Bool {
+        counts.withLockedValue { counts in
+            guard always || counts.unsentBytes + bytes <= limit else { return false }
+            counts.unsentBytes += bytes
+            return true
+        }
+    }
+
+    func releaseUnsent(_ bytes: Int) {
+        counts.withLockedValue { $0.unsentBytes -= bytes }
+    }
+
+    var unsentBytes: Int { counts.withLockedValue { $0.unsentBytes } }
     var connections: Int { counts.withLockedValue { $0.total } }
 }

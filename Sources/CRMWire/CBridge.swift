@@ -30,7 +30,7 @@ enum CBridge {
 
     static func decode<M: CBridged>(_ type: M.Type, from bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) -> M {
         // protobuf-c checks neither UTF-8 nor NUL nor depth: the validator does, before it runs.
-        try WireValidator.validate(bytes, descriptor: M.cDescriptor, maxDepth: limits.maxDepth)
+        try WireValidator.validate(bytes, descriptor: M.cDescriptor, maxDepth: limits.maxDepth, maxRepeated: limits.maxRepeated)
         return try DecodeAllocator.withAllocator(budget: limits.allocationBudget(forSize: bytes.count)) { (allocator) throws(WireError) -> M in
             // protobuf-c wants a non-NULL pointer even for zero bytes.
             var empty: UInt8 = 0

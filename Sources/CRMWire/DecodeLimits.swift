@@ -12,13 +12,23 @@ public struct DecodeLimits: Sendable, Hashable {
     public var maximumBudget: Int
     /// How deeply messages may nest.
     public var maxDepth: Int
+    /// Elements one repeated field may hold in one message (strings, messages and packed
+    /// scalars), checked before protobuf-c decodes anything: a request of 270,000 e-mails is
+    /// refused after one walk of its bytes, not after building them all.
+    public var maxRepeated: Int
 
-    public init(bytesPerInputByte: Int = 16, minimumBudget: Int = 64 * 1024, maximumBudget: Int = 128 * 1024 * 1024, maxDepth: Int = 32) {
+    public init(bytesPerInputByte: Int = 16, minimumBudget: Int = 64 * 1024, maximumBudget: Int = 128 * 1024 * 1024, maxDepth: Int = 32,
+                maxRepeated: Int = 1_000_000) {
         self.bytesPerInputByte = bytesPerInputByte
         self.minimumBudget = minimumBudget
         self.maximumBudget = maximumBudget
         self.maxDepth = maxDepth
+        self.maxRepeated = maxRepeated
     }
+
+    /// What a server allows a request: no request of the contracts needs more than 10,000
+    /// elements in a field (the most ids a bulk call takes).
+    public static let requests = DecodeLimits(maxRepeated: 10_000)
 
     public func allocationBudget(forSize size: Int) -> Int {
         let (scaled, overflow) = size.multipliedReportingOverflow(by: bytesPerInputByte)

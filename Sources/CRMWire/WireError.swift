@@ -15,6 +15,8 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooDeep
         /// Decoding would allocate more than `DecodeLimits.allocationBudget(forSize:)` allows.
         case budgetExceeded
+        /// A repeated field with more elements than `DecodeLimits.maxRepeated`.
+        case tooManyElements(Int)
     }
 
     public var reason: Reason
@@ -33,6 +35,7 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case .containsNUL: return "contains a NUL character, which is not accepted"
         case .tooDeep: return "nests messages too deeply"
         case .budgetExceeded: return "needs more memory to decode than the server allows"
+        case .tooManyElements(let limit): return "has more than \(limit) elements"
         }
     }
 

@@ -2,24 +2,29 @@ import CProtobufC
 import CRMWireFormat
 
 /// Walks an encoded message before protobuf-c sees it, guided by the protoc-c descriptors, and
-/// checks what protobuf-c does not: every string field is UTF-8 without NUL, and sub-messages
-/// nest at most `maxDepth` deep. Errors name the field's path ("value.r_inner[2].label").
+/// checks what protobuf-c does not: every string field is UTF-8 without NUL, sub-messages
+/// nest at most `maxDepth` deep, and no repeated field holds more than `maxRepeated` elements.
+/// Errors name the field's path ("value.r_inner[2].label").
 enum WireValidator {
     static func validate(
         _ bytes: UnsafeRawBufferPointer,
         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-        maxDepth: Int
+        maxDepth: Int,
+        maxRepeated: Int = .max
     ) throws(WireError) {
-        try validate(bytes, descriptor: descriptor, depth: 0, maxDepth: maxDepth)
+        try validate(bytes, descriptor: descriptor, depth: 0, maxDepth: maxDepth, maxRepeated: maxRepeated)
     }
 
     private static func validate(
         _ bytes: UnsafeRawBufferPointer,
         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
         depth: Int,
-        maxDepth: Int
+        maxDepth: Int,
+        maxRepeated: Int
     ) throws(WireError) {
         guard depth <= maxDepth else { throw WireError(.tooDeep) }
+        // Elements so far of the repeated fields seen, by field number (a message has few).
+        var counts: [(number: UInt32, count: Int)] = []
         var reader = WireReader(bytes)
         do {
             while !reader.isAtEnd {
@@ -32,6 +37,14 @@ enum WireValidator {
                     continue
                 }
                 let value = try reader.readLengthDelimited()
+                if field.pointee.label == PROTOBUF_C_LABEL_REPEATED {
+                    let elements = packedCount(value, type: field.pointee.type)
+                    let i = counts.firstIndex { $0.number == number } ?? { counts.append((number, 0)); return counts.count - 1 }()
+                    counts[i].count += elements
+                    if counts[i].count > maxRepeated {
+                        throw WireError(.tooManyElements(maxRepeated), field: String(cString: field.pointee.name))
+                    }
+                }
                 do throws(WireError) {
                     switch field.pointee.type {
                     case PROTOBUF_C_TYPE_STRING:
@@ -42,7 +55,7 @@ enum WireValidator {
                         }
                     case PROTOBUF_C_TYPE_MESSAGE:
                         let nested = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
-                        try validate(value, descriptor: nested, depth: depth + 1, maxDepth: maxDepth)
+                        try validate(value, descriptor: nested, depth: depth + 1, maxDepth: maxDepth, maxRepeated: maxRepeated)
                     default:
                         break  // bytes and packed repeated scalars: protobuf-c checks these itself
                     }
@@ -56,6 +69,17 @@ enum WireValidator {
             throw error
         } catch {
             throw WireError(.malformed("\(error)"))
+        }
+    }
+
+    /// How many elements one length-delimited occurrence of a repeated field holds: one string or
+    /// message, or the scalars packed in it.
+    private static func packedCount(_ value: UnsafeRawBufferPointer, type: ProtobufCType) -> Int {
+        switch type {
+        case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES, PROTOBUF_C_TYPE_MESSAGE: return 1
+        case PROTOBUF_C_TYPE_FIXED32, PROTOBUF_C_TYPE_SFIXED32, PROTOBUF_C_TYPE_FLOAT: return value.count / 4
+        case PROTOBUF_C_TYPE_FIXED64, PROTOBUF_C_TYPE_SFIXED64, PROTOBUF_C_TYPE_DOUBLE: return value.count / 8
+        default: return value.reduce(0) { $0 + ($1 < 0x80 ? 1 : 0) }  // varints: one last byte each
         }
     }
 

@@ -89,7 +89,7 @@ struct FramingTests {
         let channel = EmbeddedChannel()
         let registry = ConnectionRegistry()
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits())))
-        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(router: RPCRouter(), configuration: RPCServerConfiguration(), registry: registry, logger: .init(label: "test")))
+        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(router: RPCRouter(), configuration: RPCServerConfiguration(), registry: registry, admission: ServerAdmission(maxConnections: 10, maxConnectionsPerPeer: 10, maxBufferedFrameBytes: 1 << 20), logger: .init(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         // A header that is not a RequestHeader: an invalid varint.
         try channel.writeInbound(frame(header: [0x08, 0xff], body: []))
@@ -109,7 +109,7 @@ struct FramingTests {
     func serverOversized() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits(maxFrameSize: 64))))
-        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(router: RPCRouter(), configuration: RPCServerConfiguration(), registry: ConnectionRegistry(), logger: .init(label: "test")))
+        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(router: RPCRouter(), configuration: RPCServerConfiguration(), registry: ConnectionRegistry(), admission: ServerAdmission(maxConnections: 10, maxConnectionsPerPeer: 10, maxBufferedFrameBytes: 1 << 20), logger: .init(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         var prefix = ByteBuffer()
         prefix.writeInteger(UInt32(1_000_000))

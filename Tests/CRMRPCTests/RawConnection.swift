@@ -56,6 +56,11 @@ final class RawConnection: @unchecked Sendable {
         if closed.set() { close(fd) }
     }
 
+    /// Closes the sending side only (the client is done asking, and still reads).
+    func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     func send(_ bytes: [UInt8]) {
         var sent = 0
         while sent < bytes.count {

@@ -24,6 +24,8 @@ enum ProbeMethods {
     static let sleep = MethodDescriptor(service: "test.Probe", method: "Sleep", kind: .unary)
     /// Answers the call's trace id and idempotency key.
     static let metadata = MethodDescriptor(service: "test.Probe", method: "Metadata", kind: .unary)
+    /// Answers `count` KiB of payload, after one suspension (as a handler that reads a database).
+    static let inflate = MethodDescriptor(service: "test.Probe", method: "Inflate", kind: .unary)
 }
 
 /// A real server on a free port with the Echo service and the probe methods.
@@ -47,6 +49,10 @@ func startServer(
     }
     router.registerUnary(ProbeMethods.metadata) { (_: TestingV1.EchoRequest, context) -> TestingV1.EchoResponse in
         TestingV1.EchoResponse(text: "\(context.metadata.traceID)|\(context.metadata.idempotencyKey)|\(context.deadline != nil)")
+    }
+    router.registerUnary(ProbeMethods.inflate) { (request: TestingV1.EchoRequest, _) -> TestingV1.EchoResponse in
+        await Task.yield()
+        return TestingV1.EchoResponse(text: request.text, payload: [UInt8](repeating: 7, count: Int(request.count) * 1024))
     }
     var configuration = RPCServerConfiguration(host: "127.0.0.1", port: port)
     configure(&configuration)

@@ -36,6 +36,26 @@ struct DecodeValidationTests {
         expectError([0xc2, 0x02, 0x01, 0x00], .containsNUL, field: "c_text")
     }
 
+    @Test("a repeated field past the limit is refused before decoding, naming the field: strings, messages and packed scalars alike")
+    func tooManyElements() throws {
+        let limits = DecodeLimits(maxRepeated: 10_000)
+        func create(emails: Int) throws -> [UInt8] {
+            try LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "A", emails: Array(repeating: "a@example.com", count: emails))).serializedBytes()
+        }
+        #expect(try LeadsV1.CreateLeadRequest(serializedBytes: try create(emails: 10_000), limits: limits).lead?.emails.count == 10_000)
+        let strings = #expect(throws: WireError.self) { try LeadsV1.CreateLeadRequest(serializedBytes: try create(emails: 270_000), limits: limits) }
+        #expect(strings?.reason == .tooManyElements(10_000) && strings?.field == "lead.emails")
+        // Packed ids: 10,001 one-byte varints in one occurrence.
+        let ids = try LeadsV1.AssignLeadsRequest(ids: Array(repeating: 5, count: 10_001)).serializedBytes()
+        let packed = #expect(throws: WireError.self) { try LeadsV1.AssignLeadsRequest(serializedBytes: ids, limits: limits) }
+        #expect(packed?.reason == .tooManyElements(10_000) && packed?.field == "ids")
+        // The count is over the whole message, however the elements are split into occurrences.
+        let twice = try LeadsV1.AssignLeadsRequest(ids: Array(repeating: 5, count: 6_000)).serializedBytes()
+        let split = #expect(throws: WireError.self) { try LeadsV1.AssignLeadsRequest(serializedBytes: twice + twice, limits: limits) }
+        #expect(split?.reason == .tooManyElements(10_000))
+        #expect(try LeadsV1.AssignLeadsRequest(serializedBytes: ids).ids.count == 10_001)  // the default limit is a client's
+    }
+
     @Test("an embedded NUL cannot be encoded either")
     func encodeNUL() {
         #expect(throws: WireError(.containsNUL, field: "label")) {
