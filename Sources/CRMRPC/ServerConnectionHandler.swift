@@ -30,6 +30,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     private let registry: ConnectionRegistry
     private var logger: Logger
     private var peer = "?"
+    private var peerAddress = "?"
     /// Metric handles by method path (and code), made once per connection rather than per call.
     private var timers: [String: Metrics.Timer] = [:]
     private var counters: [String: [Int32: Counter]] = [:]
@@ -106,6 +107,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         peer = context.remoteAddress.map { "\($0)" } ?? "?"
+        peerAddress = context.remoteAddress?.ipAddress ?? "?"
         logger[metadataKey: "peer"] = "\(peer)"
         registry.add(context.channel, NIOLoopBound(self, eventLoop: context.eventLoop))
     }
@@ -216,6 +218,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
             metadata: Metadata(header: header),
             deadline: deadline,
             peer: peer,
+            peerAddress: peerAddress,
             logger: logger
         )
 

@@ -9,15 +9,21 @@ public struct ServerContext: Sendable {
     /// When the caller stops waiting, if it set a timeout. The runtime cancels the handler then;
     /// handlers pass it on to the calls they make.
     public let deadline: ContinuousClock.Instant?
-    /// The peer's address, for logs.
+    /// The peer's address and port, for logs.
     public let peer: String
+    /// The peer's IP address alone (what a throttle counts by: a client's port changes).
+    public let peerAddress: String
     private let baseLogger: Logger
 
-    public init(method: MethodDescriptor, metadata: Metadata = Metadata(), deadline: ContinuousClock.Instant? = nil, peer: String = "local", logger: Logger = Logger(label: "crm.rpc")) {
+    public init(
+        method: MethodDescriptor, metadata: Metadata = Metadata(), deadline: ContinuousClock.Instant? = nil, peer: String = "local",
+        peerAddress: String? = nil, logger: Logger = Logger(label: "crm.rpc")
+    ) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.peer = peer
+        self.peerAddress = peerAddress ?? peer
         self.baseLogger = logger
     }
 

@@ -20,6 +20,8 @@ public final class LeadsServer: Sendable {
         public var clock: WallClock
         /// Asks crm-activities whether a lead has open work before it is won, lost or cancelled.
         public var openWork: OpenWorkCheck
+        /// How sign-in holds up under floods of wrong passwords.
+        public var signIn: SignInGuard.Policy = SignInGuard.Policy()
 
         public init(databasePath: String, authSecret: String, tokenLifetime: Duration = .seconds(12 * 3600), passwordRounds: Int = PasswordHasher.defaultRounds, clock: WallClock = .system, openWork: OpenWorkCheck = .unconfigured) {
             self.openWork = openWork
@@ -44,6 +46,7 @@ public final class LeadsServer: Sendable {
             authenticator: Authenticator(signer: signer, clock: configuration.clock),
             accounts: CallerDirectory(lookup: Environment.accountLookup(database)),
             hasher: PasswordHasher(rounds: configuration.passwordRounds),
+            signIn: SignInGuard(policy: configuration.signIn),
             clock: configuration.clock,
             tokenLifetime: configuration.tokenLifetime)
     }
@@ -66,7 +69,7 @@ public final class LeadsServer: Sendable {
         let hasher = env.hasher
         let now = env.clock.millis()
         do {
-            let hash = try await env.offload { hasher.hash(password) }
+            let hash = try await env.signIn.hash { hasher.hash(password) }
             return try await database.write { db in
                 guard try DirectoryStore.userCount(db) == 0 else { return false }
                 let saved = try DirectoryStore.insert(db, user: admin, passwordHash: hash, now: now)

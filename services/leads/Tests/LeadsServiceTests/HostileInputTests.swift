@@ -149,4 +149,18 @@ struct HostileInputTests {
         #expect(texts == ["note 5", "note 4", "note 3", "note 2", "note 1"])
         await service.stop()
     }
+
+    @Test("five wrong passwords hold the login up: the next attempt, even the right one, is RESOURCE_EXHAUSTED saying when; after the delay it signs in")
+    func signInThrottled() async throws {
+        let service = try await TestLeadsService.start()
+        for _ in 0..<5 {
+            let wrong = await #expect(throws: RPCError.self) { try await service.auth.login(LeadsV1.LoginRequest(login: "admin", password: "not-the-password")) }
+            #expect(wrong?.code == .unauthenticated)
+        }
+        let held = await #expect(throws: RPCError.self) { try await service.signedIn() }
+        #expect(held?.code == .resourceExhausted && held?.message.contains("try again in") == true)
+        try await Task.sleep(for: .milliseconds(1_100))
+        _ = try await service.signedIn()
+        await service.stop()
+    }
 }

@@ -18,14 +18,19 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
         if request.password.utf8.count > 800 || request.password.count > 200 { violations.add("password", "must be at most 200 characters") }
         try violations.check()
 
+        // Throttled before anything costs: a login or address with recent failures waits.
+        let login = request.login.lowercased(), peer = context.peerAddress
+        try env.signIn.admit(login: login, peer: peer)
         let found = try await env.database.read { db in try DirectoryStore.user(db, login: request.login) }
         let hasher = env.hasher
         // Hash even for an unknown login, so timing does not tell which logins exist.
         let stored = found?.passwordHash ?? "pbkdf2-sha256$\(hasher.rounds)$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-        let matches = try await env.offload { hasher.verify(request.password, against: stored) }
+        let matches = try await env.signIn.hash { hasher.verify(request.password, against: stored) }
         guard let (user, _) = found, matches, user.active else {
+            env.signIn.failed(login: login, peer: peer)
             throw DomainError.unauthenticated("wrong login or password, or the user is deactivated")
         }
+        env.signIn.succeeded(login: login)
         let now = env.clock.millis()
         let expires = now + env.tokenLifetime.milliseconds
         let token = env.authenticator.signer.sign(TokenSigner.Claims(caller: user.caller, issuedAt: now, expiresAt: expires))
@@ -50,7 +55,7 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
         guard let stored = try await env.database.read({ db in try DirectoryStore.passwordHash(db, userID: caller.userID) }) else {
             throw DomainError.unauthenticated("the token's user no longer exists")
         }
-        let (matches, newHash) = try await env.offload {
+        let (matches, newHash) = try await env.signIn.hash {
             (hasher.verify(request.currentPassword, against: stored), hasher.hash(request.newPassword))
         }
         guard matches else { throw DomainError.invalid([Violation("current_password", "is not the current password")]) }

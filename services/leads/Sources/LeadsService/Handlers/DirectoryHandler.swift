@@ -19,7 +19,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
         PasswordHasher.check(request.password, field: "password", into: &violations)
         try violations.check()
         let hasher = env.hasher
-        let hash = try await env.offload { hasher.hash(request.password) }
+        let hash = try await env.signIn.hash { hasher.hash(request.password) }
         let now = env.clock.millis()
         return try await env.mutate(context, caller: caller) { [user] db in
             let saved = try DirectoryStore.insert(db, user: user, passwordHash: hash, now: now)
@@ -61,7 +61,7 @@ struct DirectoryHandler: LeadsV1.Directory.ServiceProtocol {
         PasswordHasher.check(request.password, field: "password", into: &violations)
         try violations.check()
         let hasher = env.hasher
-        let hash = try await env.offload { hasher.hash(request.password) }
+        let hash = try await env.signIn.hash { hasher.hash(request.password) }
         let now = env.clock.millis()
         return try await env.mutate(context, caller: caller) { db in
             guard try DirectoryStore.user(db, id: request.id) != nil else { throw DomainError.notFound("no user with id \(request.id)") }

@@ -16,6 +16,8 @@ struct Environment: Sendable {
     /// forgotten at once).
     let accounts: CallerDirectory
     let hasher: PasswordHasher
+    /// Password hashing on threads of its own, and the throttle on failed sign-ins.
+    let signIn: SignInGuard
     let clock: WallClock
     let tokenLifetime: Duration
 
@@ -66,7 +68,7 @@ struct Environment: Sendable {
         }
     }
 
-    /// Runs CPU-heavy work (password hashing) on NIO's blocking pool, never on an event loop.
+    /// Runs CPU-heavy work (parsing an import) on NIO's blocking pool, never on an event loop.
     func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)
     }
