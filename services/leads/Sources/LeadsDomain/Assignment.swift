@@ -102,8 +102,11 @@ public enum AssignmentPolicy {
     }
 
     /// Applies an assignment to the lead; a lead that had an assignment counts as reassigned.
+    /// Given to another user, the lead's team starts afresh: those who worked it with the last
+    /// assignee stop seeing it (the new assignee may add them back).
     public static func apply(_ lead: inout LeadRecord, toUnit: Int64, toUser: Int64, now: Int64) {
         if lead.assignedUnitID != 0 || lead.assignedUserID != 0 { lead.lastReassignedAt = now }
+        if toUser != lead.assignedUserID && lead.assignedUserID != 0 { lead.teamUserIDs = [] }
         lead.assignedUnitID = toUnit
         lead.assignedUserID = toUser
         lead.acceptedAt = toUser != 0 ? now : 0

@@ -151,6 +151,15 @@ public enum LeadAccess {
         return lead.assignedUnitID == caller.unitID && lead.assignedUserID == 0
     }
 
+    /// Who may change a lead's team: managers who see it (a unit manager, her unit's leads), its
+    /// owner and its assignee. Not an agent who only sees it as an unaccepted lead of their unit,
+    /// nor a member of the team: a team is the assignee's to share, and a reassignment to another
+    /// user starts it afresh (`Assignment.apply`), so what an agent sees follows the assignment.
+    public static func canChangeTeam(_ caller: Caller, _ lead: LeadRecord, unitMembers: Set<Int64> = []) -> Bool {
+        if caller.role.seesAllLeads || lead.ownerID == caller.userID || lead.assignedUserID == caller.userID { return true }
+        return caller.role == .unitManager && canSee(caller, lead, unitMembers: unitMembers)
+    }
+
     public static func requireVisible(_ caller: Caller, _ lead: LeadRecord?, id: Int64, unitMembers: Set<Int64> = []) throws(DomainError) -> LeadRecord {
         guard let lead, LeadAccess.canSee(caller, lead, unitMembers: unitMembers) else { throw DomainError.notFound("no lead with id \(id)") }
         return lead

@@ -163,4 +163,34 @@ struct HostileInputTests {
         _ = try await service.signedIn()
         await service.stop()
     }
+
+    @Test("an agent cannot put themselves on the team of an unaccepted lead of their unit; a team set by the assignee is cleared when the lead goes to another user")
+    func teamFollowsAssignment() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        let leads = service.leadsClient
+        let unit = try await service.directory.createUnit(LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: "Iberia", kind: .team, active: true)), options: admin)
+        let (ana, asAna) = try await service.user("ana", role: .agent, unit: unit.id, admin: admin)
+        let (luis, asLuis) = try await service.user("luis", role: .agent, unit: unit.id, admin: admin)
+        let (pepe, _) = try await service.user("pepe", role: .agent, unit: unit.id, admin: admin)
+        var lead = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Pool lead")), options: admin)
+        _ = try await leads.assignLeads(LeadsV1.AssignLeadsRequest(ids: [lead.id], unitId: unit.id), options: admin)
+        lead = try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: asLuis)  // the unit's unaccepted lead: seen
+        let intrusion = await #expect(throws: RPCError.self) {
+            try await leads.updateLead(LeadsV1.UpdateLeadRequest(id: lead.id, version: lead.version, lead: LeadsV1.LeadInput(teamUserIds: [luis.id]), updateMask: ["team_user_ids"]), options: asLuis)
+        }
+        #expect(intrusion?.code == .permissionDenied)
+
+        _ = try await leads.assignLeads(LeadsV1.AssignLeadsRequest(ids: [lead.id], unitId: unit.id, userId: ana.id), options: admin)
+        lead = try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: asAna)
+        lead = try await leads.updateLead(LeadsV1.UpdateLeadRequest(id: lead.id, version: lead.version, lead: LeadsV1.LeadInput(teamUserIds: [luis.id]), updateMask: ["team_user_ids"]), options: asAna)
+        #expect(lead.teamUserIds == [luis.id])
+        #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: asLuis).id == lead.id)  // on the team: seen
+
+        _ = try await leads.assignLeads(LeadsV1.AssignLeadsRequest(ids: [lead.id], unitId: unit.id, userId: pepe.id), options: admin)
+        #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: admin).teamUserIds.isEmpty)
+        let gone = await #expect(throws: RPCError.self) { try await leads.getLead(LeadsV1.GetLeadRequest(id: lead.id), options: asLuis) }
+        #expect(gone?.code == .notFound)
+        await service.stop()
+    }
 }

@@ -123,6 +123,15 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
             var v = Violations()
             var (lead, statusID, ownerID) = current.applying(request.lead!, mask: request.updateMask, into: &v)
             if lead.typeID != current.typeID { v.add("lead.type_id", "cannot change once the lead exists") }
+            if lead.teamUserIDs != current.teamUserIDs {
+                let members = try DirectoryStore.unitMembers(db, of: caller)
+                guard LeadAccess.canChangeTeam(caller, current, unitMembers: members) else {
+                    throw DomainError.permissionDenied("only the lead's owner, its assignee and managers change its team")
+                }
+                for (i, id) in lead.teamUserIDs.enumerated().prefix(20) where try DirectoryStore.user(db, id: id) == nil {
+                    v.add("lead.team_user_ids[\(i)]", "names no user (\(id))")
+                }
+            }
             if let ownerID, ownerID != current.ownerID {
                 if caller.role == .agent { v.add("lead.owner_id", "only managers change a lead's owner") }
                 if try DirectoryStore.user(db, id: ownerID) == nil { v.add("lead.owner_id", "names no user (\(ownerID))") }
