@@ -8,10 +8,11 @@ extension CSV {
     }
 
     /// Splits a file into its header record and chunks of whole records of at most `maxBytes`
-    /// each (a single larger record makes a chunk of its own). Line breaks inside quoted fields
+    /// and `maxRecords` each (a single larger record makes a chunk of its own; blank lines count
+    /// as records, as the parser numbers them). Line breaks inside quoted fields
     /// do not end records; record numbers count blank lines, as `parse` does, so that each
     /// chunk's numbers match the file's.
-    public static func chunks(_ data: [UInt8], maxBytes: Int) -> (header: ArraySlice<UInt8>, chunks: [Chunk]) {
+    public static func chunks(_ data: [UInt8], maxBytes: Int, maxRecords: Int = .max) -> (header: ArraySlice<UInt8>, chunks: [Chunk]) {
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var ends: [Int] = []  // the index after each record's line break
         // The parser's own tokenizer, reading on past malformed quoting as the parser would
@@ -27,7 +28,7 @@ extension CSV {
         var firstRecord = 1
         for (index, end) in ends.enumerated().dropFirst() {
             let previousEnd = ends[index - 1]
-            if end - chunkStart > maxBytes && previousEnd > chunkStart {
+            if (end - chunkStart > maxBytes || index - firstRecord >= maxRecords) && previousEnd > chunkStart {
                 chunks.append(Chunk(firstRecord: firstRecord, bytes: data[chunkStart..<previousEnd]))
                 chunkStart = previousEnd
                 firstRecord = index

@@ -150,6 +150,9 @@ public final class RPCServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // A client that closes its sending side after its last call still gets the answers.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Past the high mark of unsent answers the connection stops reading (backpressure).
+            .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(
+                low: configuration.maxUnsentBytesPerConnection / 2, high: configuration.maxUnsentBytesPerConnection))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let peer = channel.remoteAddress?.ipAddress ?? "?"

@@ -6,9 +6,9 @@ import NIOCore
 /// Serves the calls of one connection. All of its state lives on the channel's event loop;
 /// handlers run as tasks and come back to the loop to write.
 ///
-/// Backpressure: the bytes of answers written and not yet taken by the socket are counted.
-/// Past `maxUnsentBytesPerConnection` the connection stops reading and the calls already read
-/// wait, unstarted, until the client has read half of them; an answer that would take the
+/// Backpressure: past `maxUnsentBytesPerConnection` of answers the socket has not taken (the
+/// channel's high water mark) the connection stops reading and the calls already read wait,
+/// unstarted, until the client has read half of them; a large answer that would take the
 /// connection past four times that bound, or the server past `maxUnsentBytes`, is replaced by
 /// a small RESOURCE_EXHAUSTED answer. A client that never reads costs a bounded amount.
 final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
@@ -40,7 +40,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     private var draining = false
     private var closing = false
     private let admission: ServerAdmission
-    /// Bytes written and not yet taken by the socket.
+    /// Bytes of large answers written and not yet taken by the socket.
     private var unsent = 0
     /// Frames read while the connection was over its unsent bound, in order.
     private var parked = CircularBuffer<Frame>()
@@ -57,8 +57,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         self.logger = logger
     }
 
-    /// Over the bound: read nothing more, start nothing more.
-    private var full: Bool { unsent >= configuration.maxUnsentBytesPerConnection }
+    /// Over the bound (the channel's high water mark, set to `maxUnsentBytesPerConnection`):
+    /// read nothing more, start nothing more.
+    private var full: Bool { !(context?.channel.isWritable ?? true) }
+
+    /// Frames up to this size are not counted one by one (a promise each would cost the fast
+    /// path): the water mark bounds them, since reading stops when it is passed.
+    private static let countedFrameSize = 4_096
 
     func read(context: ChannelHandlerContext) {
         if full {
@@ -68,21 +73,36 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         }
     }
 
-    /// Whether an answer of `size` bytes may be written now; status-sized frames always may.
-    private func hasRoom(for size: Int) -> Bool {
-        let small = size <= 4_096
-        guard small || unsent + size <= 4 * configuration.maxUnsentBytesPerConnection else { return false }
-        return admission.reserveUnsent(size, limit: configuration.maxUnsentBytes, always: small)
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            while !parked.isEmpty && !full && !closing {
+                serve(parked.removeFirst())
+            }
+            if readWithheld && !full {
+                readWithheld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
-    /// Writes a frame that `hasRoom` counted, and uncounts it once the socket has taken it.
+    /// Whether an answer of `size` bytes may be written now (counting it if so); small frames
+    /// always may.
+    private func hasRoom(for size: Int) -> Bool {
+        guard size > Self.countedFrameSize else { return true }
+        guard unsent + size <= 4 * configuration.maxUnsentBytesPerConnection else { return false }
+        return admission.reserveUnsent(size, limit: configuration.maxUnsentBytes, always: false)
+    }
+
+    /// Writes a frame (one `hasRoom` allowed), and uncounts a large one once the socket has taken it.
     private func send(_ frame: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
+        let size = frame.readableBytes
         guard let context else {
-            admission.releaseUnsent(frame.readableBytes)
+            if size > Self.countedFrameSize { admission.releaseUnsent(size) }
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let size = frame.readableBytes
+        guard size > Self.countedFrameSize else { return writeCoalesced(frame, promise: promise) }
         unsent += size
         let written = promise ?? context.eventLoop.makePromise(of: Void.self)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -93,14 +113,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     private func taken(_ size: Int) {
         unsent -= size
         admission.releaseUnsent(size)
-        guard unsent <= configuration.maxUnsentBytesPerConnection / 2, let context else { return }
-        while !parked.isEmpty && !full && !closing {
-            serve(parked.removeFirst())
-        }
-        if readWithheld && !full {
-            readWithheld = false
-            context.read()
-        }
         closeIfDrained()
     }
 

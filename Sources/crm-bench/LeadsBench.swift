@@ -64,7 +64,7 @@ struct LeadsBench {
         }
         gets.sort()
 
-        // The import: `rows` leads in chunks of at most 3 MiB, as `crm leads import` sends them.
+        // The import: `rows` leads in chunks of at most 3 MiB and 5,000 rows, as `crm leads import` sends them.
         let regions = ["Madrid", "Cataluña", "Andalucía", "Valencia", "Galicia", "País Vasco"]
         var chunks: [(bytes: [UInt8], firstRow: Int32)] = []
         let header = "full_name,company,emails,phones,country,region,campaign,channel,priority,annual_consumption_kwh,type\n"
@@ -72,7 +72,7 @@ struct LeadsBench {
         var firstRow = 1
         for i in 0..<rows {
             let line = "Imported Lead \(i),Company \(i % 4999),imp\(i)@bench.example,+34\(600_000_000 + i),ES,\(regions[i % regions.count]),Campaign \(i % 50),Channel \(i % 8),\(1 + i % 10),\(1000 + i % 90_000),Energy supply\n"
-            if text.utf8.count + line.utf8.count > 3 * 1024 * 1024 {
+            if text.utf8.count + line.utf8.count > 3 * 1024 * 1024 || i - firstRow + 1 >= 5_000 {
                 chunks.append((Array(text.utf8), Int32(firstRow)))
                 firstRow = i + 1
                 text = header

@@ -24,8 +24,9 @@ extension Leads {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
-        /// Each call carries less than the service's 3 MiB limit.
+        /// Each call carries less than the service's limits of 3 MiB and 5,000 rows.
         static let chunkBytes = 2 * 1024 * 1024
+        static let chunkRows = 5_000
 
         func run() async throws {
             try await reporting {
@@ -35,7 +36,7 @@ extension Leads {
                     guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw CLIFailure(.usage, "--map must be COLUMN=FIELD (got \"\(pair)\")") }
                     return LeadsV1.ColumnMapping(column: String(pair[..<eq]), field: String(pair[pair.index(after: eq)...]))
                 }
-                let (header, chunks) = CSV.chunks(bytes, maxBytes: Self.chunkBytes)
+                let (header, chunks) = CSV.chunks(bytes, maxBytes: Self.chunkBytes, maxRecords: Self.chunkRows)
                 // The key covers everything that changes the outcome: the file and every option.
                 var fingerprint = ContentDigest()
                 fingerprint.add(bytes)

@@ -78,6 +78,8 @@ struct CSVChunkTests {
         }
         #expect(CSV.chunks(file, maxBytes: 1_000).chunks.count == 1)
         #expect(CSV.chunks(file, maxBytes: 1).chunks.map(\.firstRecord) == [1, 2, 3, 4, 5])  // one record each
+        // By records as well as bytes: two records a chunk (the blank line counts as one).
+        #expect(CSV.chunks(file, maxBytes: 1_000, maxRecords: 2).chunks.map(\.firstRecord) == [1, 3, 5])
     }
 
     @Test("a file of only a header has no chunks")

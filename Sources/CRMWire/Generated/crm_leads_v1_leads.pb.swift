@@ -1277,7 +1277,8 @@ extension LeadsV1 {
     /// Imports leads from CSV. Valid rows are created; bad rows are reported and skipped. With an
     /// idempotency key, re-running the same import creates nothing new.
     public struct ImportLeadsRequest: Sendable, Hashable {
-        /// UTF-8 CSV with a header row (RFC 4180), at most 3 MiB; split larger files.
+        /// UTF-8 CSV with a header row (RFC 4180), at most 3 MiB and 5,000 rows; split larger files
+        /// (each part with its first_row_number). Two imports run at once per service, four wait.
         public var csv: [UInt8] = []
         /// The file's row number of this chunk's first data row, for error messages; 0 means 1.
         public var firstRowNumber: Int32 = 0

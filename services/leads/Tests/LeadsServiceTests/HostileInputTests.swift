@@ -193,4 +193,21 @@ struct HostileInputTests {
         #expect(gone?.code == .notFound)
         await service.stop()
     }
+
+    @Test("an import of more than 5,000 rows is INVALID_ARGUMENT naming csv, and creates nothing; 5,000 go in one call")
+    func importBoundedInRows() async throws {
+        let service = try await TestLeadsService.start()
+        let admin = try await service.signedIn()
+        func csv(_ rows: Int) -> [UInt8] {
+            Array(("full_name,emails\n" + (0..<rows).map { "Lead \($0),l\($0)@example.com\n" }.joined()).utf8)
+        }
+        let refused = await #expect(throws: RPCError.self) {
+            try await service.leadsClient.importLeads(LeadsV1.ImportLeadsRequest(csv: csv(5_001)), options: admin)
+        }
+        #expect(refused?.code == .invalidArgument && refused?.violations.map(\.field) == ["csv"])
+        #expect(try await service.leadsClient.listLeads(LeadsV1.ListLeadsRequest(), options: admin).totalCount == 0)
+        let done = try await service.leadsClient.importLeads(LeadsV1.ImportLeadsRequest(csv: csv(5_000), dryRun: true), options: admin)
+        #expect(done.created == 5_000)
+        await service.stop()
+    }
 }

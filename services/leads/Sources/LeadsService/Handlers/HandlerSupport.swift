@@ -18,6 +18,8 @@ struct Environment: Sendable {
     let hasher: PasswordHasher
     /// Password hashing on threads of its own, and the throttle on failed sign-ins.
     let signIn: SignInGuard
+    /// CSV imports in progress: two at once, four waiting.
+    let imports = WorkLimit("imports", running: 2, waiting: 4)
     let clock: WallClock
     let tokenLifetime: Duration
 

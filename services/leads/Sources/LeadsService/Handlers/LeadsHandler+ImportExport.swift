@@ -11,6 +11,10 @@ import GRDB
 // retried chunk with its idempotency key creates nothing twice.
 extension LeadsHandler {
     static let maxImportBytes = 3 * 1024 * 1024
+    /// Rows one call may import: one transaction stores them, and the writer is the service's
+    /// only one, so this bounds how long another user's create waits behind an import (about
+    /// 0.2 s).
+    static let maxImportRows = 5_000
     /// The most row errors one answer lists (counts are always complete).
     static let maxReportedRowErrors = 1_000
     /// Rows checked together on the blocking pool: small enough that the writer starts soon,
@@ -26,6 +30,11 @@ extension LeadsHandler {
         if request.mapping.count > 200 { v.add("mapping", "must have at most 200 columns") }
         TextRules.check(request.fileName, field: "file_name", required: false, max: 255, into: &v)
         try v.check()
+        // A few imports at a time: each holds its file, its parsed rows and a share of the CPU.
+        return try await env.imports.run { try await importRows(request, caller: caller, context: context) }
+    }
+
+    private func importRows(_ request: LeadsV1.ImportLeadsRequest, caller: Caller, context: ServerContext) async throws -> LeadsV1.ImportLeadsResponse {
         let logins = try await env.database.read { db in try DirectoryStore.names(db) }.logins
         let userIDs = Dictionary(logins.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let now = env.clock.millis()
@@ -78,6 +87,9 @@ extension LeadsHandler {
                 return .failure(.invalid([Violation("csv", "is not valid CSV: \(error)")]))
             }
             guard let header = records.first else { return .failure(.invalid([Violation("csv", "has no header row")])) }
+            guard records.count - 1 <= Self.maxImportRows else {
+                return .failure(.invalid([Violation("csv", "has \(records.count - 1) rows; at most 5,000 rows per call: split the file and give each part's first_row_number")]))
+            }
             var v = Violations()
             let plan = LeadImport(
                 header: header.fields, mapping: request.mapping.map { ($0.column, $0.field) }, configuration: configuration, caller: caller,

@@ -1717,7 +1717,8 @@ struct  Crm__Leads__V1__ImportLeadsRequest
 {
   ProtobufCMessage base;
   /*
-   * UTF-8 CSV with a header row (RFC 4180), at most 3 MiB; split larger files.
+   * UTF-8 CSV with a header row (RFC 4180), at most 3 MiB and 5,000 rows; split larger files
+   * (each part with its first_row_number). Two imports run at once per service, four wait.
    */
   ProtobufCBinaryData csv;
   /*
