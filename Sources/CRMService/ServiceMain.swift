@@ -54,6 +54,28 @@ public enum ServiceMain {
         }
     }
 
+    /// Runs the backup or restore `options` ask for, printing what it did; false when they ask
+    /// for neither (the service is to be served). A failure ends the process with one line and
+    /// exit status 1.
+    public static func maintain(_ name: String, _ options: MaintenanceOptions, settings: ServiceSettings) -> Bool {
+        let path = settings.databasePath
+        do {
+            if let destination = options.backupTo {
+                let summary = try DatabaseBackup.backup(databasePath: path, to: destination)
+                print("\(name): backed up \(path) to \(destination): \(summary.bytes) bytes, \(summary.events) events up to sequence \(summary.lastSequence); integrity ok")
+                return true
+            }
+            if let backup = options.restoreFrom {
+                let summary = try DatabaseBackup.restore(from: backup, to: path)
+                print("\(name): restored \(path) from \(backup): \(summary.bytes) bytes, \(summary.events) events up to sequence \(summary.lastSequence); the previous database is \(path).before-restore")
+                return true
+            }
+        } catch {
+            fail(name, options.backupTo != nil ? "backup failed: \(error)" : "restore failed: \(error)")
+        }
+        return false
+    }
+
     public static func fail(_ name: String, _ message: String) -> Never {
         FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
         exit(1)

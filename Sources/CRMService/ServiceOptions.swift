@@ -37,3 +37,19 @@ public struct StoreOptions: ParsableArguments {
 
     public init() {}
 }
+
+/// What an operator does to a service's database instead of serving: an online backup while
+/// the service runs, or a restore while it is stopped.
+public struct MaintenanceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Copy the database, as committed now, to this file (while the service runs or not), check it, and exit.", valueName: "path"))
+    public var backupTo: String?
+
+    @Option(name: .long, help: ArgumentHelp("Put this backup in place of the database (the service must be stopped; the old one is kept as DATABASE.before-restore), and exit.", valueName: "path"))
+    public var restoreFrom: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if backupTo != nil && restoreFrom != nil { throw ValidationError("give --backup-to or --restore-from, not both") }
+    }
+}

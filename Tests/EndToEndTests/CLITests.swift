@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 
-/// The `crm` binary of this build, run as a person or a script would run it.
+/// The `crm` binary of this build (or another of its executables), run as a person or a script
+/// would run it.
 struct CLI {
     var environment: [String: String]
     /// Variables of this process the command must not inherit.
     var removing: Set<String> = []
+    var executable = "crm"
 
     struct Result {
         var status: Int32
@@ -15,8 +17,12 @@ struct CLI {
 
     /// Runs `crm arguments...` with `input` on standard input, off the cooperative pool.
     func run(_ arguments: String..., input: String = "") async throws -> Result {
+        try await run(arguments: arguments, input: input)
+    }
+
+    func run(arguments: [String], input: String = "") async throws -> Result {
         let process = Process()
-        process.executableURL = ServiceProcess.productsFolder.appendingPathComponent("crm")
+        process.executableURL = ServiceProcess.productsFolder.appendingPathComponent(executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !removing.contains($0.key) }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()

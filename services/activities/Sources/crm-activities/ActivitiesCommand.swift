@@ -17,10 +17,12 @@ struct ActivitiesCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var maintenance: MaintenanceOptions
 
     func run() async throws {
         let defaults = ServiceSettings(port: 7702, databasePath: "var/activities.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        if ServiceMain.maintain("crm-activities", maintenance, settings: settings) { return }
         ServiceMain.bootstrap(settings)
         let server = try ServiceMain.start("crm-activities") {
             let leads = settings.peers["leads"].map { LeadsPeer.rpc(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured

@@ -22,6 +22,7 @@ struct CommsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var maintenance: MaintenanceOptions
 
     @Option(help: ArgumentHelp("The Maildir folder messages are delivered to. Env: CRM_MAILDIR.", valueName: "path"))
     var maildir: String?
@@ -51,6 +52,7 @@ struct CommsCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7703, databasePath: "var/comms.sqlite", peers: ["leads": .init(host: "127.0.0.1", port: 7701), "activities": .init(host: "127.0.0.1", port: 7702)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        if ServiceMain.maintain("crm-comms", maintenance, settings: settings) { return }
         let folder = maildir ?? environment["CRM_MAILDIR"]
             ?? URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().appendingPathComponent("outbox").path
         let from = mailFrom ?? environment["CRM_MAIL_FROM"] ?? "crm@localhost.localdomain"

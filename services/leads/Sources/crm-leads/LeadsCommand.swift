@@ -20,6 +20,7 @@ struct LeadsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var maintenance: MaintenanceOptions
 
     @Option(help: ArgumentHelp("The first admin's login, used only on an empty database. Env: CRM_ADMIN_LOGIN.", valueName: "login"))
     var adminLogin: String?
@@ -34,6 +35,7 @@ struct LeadsCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        if ServiceMain.maintain("crm-leads", maintenance, settings: settings) { return }
         guard (1_000...10_000_000).contains(passwordRounds) else {
             throw ValidationError("--password-rounds: must be from 1,000 to 10,000,000")
         }

@@ -19,6 +19,7 @@ struct ReportsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var maintenance: MaintenanceOptions
 
     @Flag(help: "Empty the read model and build it again from the feeds (it keeps answering meanwhile, from what it has applied).")
     var rebuild = false
@@ -28,6 +29,7 @@ struct ReportsCommand: AsyncParsableCommand {
             "leads": .init(host: "127.0.0.1", port: 7701), "activities": .init(host: "127.0.0.1", port: 7702),
         ])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
+        if ServiceMain.maintain("crm-reports", maintenance, settings: settings) { return }
         ServiceMain.bootstrap(settings)
         var logger = Logger(label: "crm-reports")
         logger.logLevel = settings.logLevel
