@@ -233,6 +233,9 @@ let package = Package(
             ]
         ),
         // The physical floor for the benchmark: a C loopback ping-pong with the same frame sizes.
+        // The parsers a client's bytes reach, for libFuzzer (scripts/fuzz) and the corpus tests.
+        .target(name: "CRMFuzzTargets", dependencies: ["CRMAPI", "CRMDomain", "CRMRPC", "CRMWire", .product(name: "NIOCore", package: "swift-nio")]),
+        .executableTarget(name: "crm-fuzz", dependencies: ["CRMFuzzTargets"]),
         .executableTarget(name: "crm-floor", path: "Sources/crm-floor"),
         // The floor for the leads benchmarks: SQLite alone, from C, storing leads in the service's schema.
         .executableTarget(name: "crm-sqlite-floor", path: "Sources/crm-sqlite-floor", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -254,6 +257,7 @@ let package = Package(
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),
         .testTarget(name: "CRMDomainTests", dependencies: ["CRMDomain"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["CRMFuzzTargets"]),
         .testTarget(name: "CRMServiceTests", dependencies: ["CRMService", "CRMDomain", "CRMRPC", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LeadsServiceTests",

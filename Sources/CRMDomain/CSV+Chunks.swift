@@ -1,7 +1,7 @@
 extension CSV {
     /// A run of whole records of a file, to send on its own with the header in front.
     public struct Chunk: Sendable, Hashable {
-        /// The record number of the chunk's first record (the header is 0, as in `parse`).
+        /// The record number of the chunk's first record, counted from the header (0).
         public var firstRecord: Int
         /// The records' bytes, each ended by its line break.
         public var bytes: ArraySlice<UInt8>
@@ -18,10 +18,22 @@ extension CSV {
         // The parser's own tokenizer, reading on past malformed quoting as the parser would
         // stop at it, so chunk boundaries and row numbers are the parser's.
         var reader = RecordReader(data, from: start, separator: detectSeparator(Array(data[start...])), strict: false)
+        // The header is the first record that is not blank, as `parse` reads it: blank lines
+        // before it are skipped (a file that starts with one must not send it as the header).
+        var headerStart = start
+        var fields: [String] = []
+        while let hasContent = try? reader.next(fields: &fields, keepFields: true) {
+            if hasContent || fields.count > 1 || !(fields.first ?? "").isEmpty {
+                ends.append(reader.index)
+                break
+            }
+            headerStart = reader.index
+            fields.removeAll(keepingCapacity: true)
+        }
         var unused: [String] = []
         while (try? reader.next(fields: &unused, keepFields: false)) != nil { ends.append(reader.index) }
-        if ends.last ?? start < data.count { ends.append(data.count) }
-        guard let headerEnd = ends.first else { return (data[start...], []) }
+        if ends.last ?? headerStart < data.count { ends.append(data.count) }
+        guard let headerEnd = ends.first else { return (data[headerStart...], []) }
 
         var chunks: [Chunk] = []
         var chunkStart = headerEnd
@@ -35,6 +47,10 @@ extension CSV {
             }
         }
         if chunkStart < data.count { chunks.append(Chunk(firstRecord: firstRecord, bytes: data[chunkStart...])) }
-        return (data[start..<headerEnd], chunks)
+        let header = data[headerStart..<headerEnd]
+        // A byte-order mark past the file's start is text in the header's first field; sent
+        // first in a chunk it would be read as a mark and dropped, so it goes behind a mark.
+        if headerStart > start, header.starts(with: [0xEF, 0xBB, 0xBF]) { return (ArraySlice([0xEF, 0xBB, 0xBF] + header), chunks) }
+        return (header, chunks)
     }
 }

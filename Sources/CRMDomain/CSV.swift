@@ -39,9 +39,10 @@ public enum CSV {
         return records
     }
 
-    /// A comma, unless the first line has semicolons and no commas.
+    /// A comma, unless the header line (the first that is not blank) has semicolons and no commas.
     static func detectSeparator(_ data: [UInt8]) -> UInt8 {
-        let firstLine = data.prefix { $0 != UInt8(ascii: "\n") }
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let firstLine = data.drop { $0 == lf || $0 == cr }.prefix { $0 != lf && $0 != cr }  // a bare CR ends a record too
         let commas = firstLine.filter { $0 == UInt8(ascii: ",") }.count
         let semicolons = firstLine.filter { $0 == UInt8(ascii: ";") }.count
         return semicolons > 0 && commas == 0 ? UInt8(ascii: ";") : UInt8(ascii: ",")

@@ -6,9 +6,9 @@ import NIOCore
 ///     | L: u32 BE | H: u32 BE | header (H bytes) | body (L - 4 - H bytes) |
 ///
 /// L counts the bytes after itself; H <= L - 4 and H <= `FrameLimits.maxHeaderSize`.
-struct Frame {
-    var header: ByteBuffer
-    var body: ByteBuffer
+public struct Frame: Sendable {
+    public var header: ByteBuffer
+    public var body: ByteBuffer
 }
 
 /// The bounds every frame is checked against before it is buffered.
@@ -25,7 +25,7 @@ public struct FrameLimits: Sendable, Hashable {
 }
 
 /// A frame that breaks the framing rules; the connection that sent it is closed.
-enum FramingError: Error, Equatable {
+public enum FramingError: Error, Equatable {
     case frameTooLarge(Int, limit: Int)
     case badHeaderLength(Int, frameLength: Int, limit: Int)
     /// A frame started and did not finish within the deadline.
@@ -33,7 +33,8 @@ enum FramingError: Error, Equatable {
     /// The server holds its limit of bytes for incomplete frames.
     case serverBusy(limit: Int)
 
-    var rpcError: RPCError {
+    /// The connection error the server answers it with.
+    public var rpcError: RPCError {
         switch self {
         case .frameTooLarge(let size, let limit):
             return RPCError(.resourceExhausted, "frame of \(size) bytes exceeds the limit of \(limit) bytes")

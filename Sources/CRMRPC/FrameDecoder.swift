@@ -24,29 +24,20 @@ struct FrameDecoder: ByteToMessageDecoder {
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return waiting(context, buffer) }
-        guard length <= limits.maxFrameSize else {
-            throw FramingError.frameTooLarge(Int(length), limit: limits.maxFrameSize)
-        }
-        guard let headerLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else { return waiting(context, buffer) }
-        guard length >= 4, headerLength <= length - 4, headerLength <= limits.maxHeaderSize else {
-            throw FramingError.badHeaderLength(Int(headerLength), frameLength: Int(length), limit: limits.maxHeaderSize)
-        }
-        guard buffer.readableBytes >= 4 + Int(length) else {
-            if reserved == 0, let admission {
-                guard admission.reserveFrame(4 + Int(length)) else {
+        switch try Frame.next(from: &buffer, limits: limits) {
+        case .frame(let frame):
+            finished()
+            context.fireChannelRead(wrapInboundOut(frame))
+            return .continue
+        case .incomplete(let length):
+            if let length, reserved == 0, let admission {
+                guard admission.reserveFrame(length) else {
                     throw FramingError.serverBusy(limit: admission.maxBufferedFrameBytes)
                 }
-                reserved = 4 + Int(length)
+                reserved = length
             }
             return waiting(context, buffer)
         }
-        finished()
-        buffer.moveReaderIndex(forwardBy: 8)
-        let header = buffer.readSlice(length: Int(headerLength))!
-        let body = buffer.readSlice(length: Int(length) - 4 - Int(headerLength))!
-        context.fireChannelRead(wrapInboundOut(Frame(header: header, body: body)))
-        return .continue
     }
 
     /// A frame has started (some of it is buffered): its deadline runs from now, once.
@@ -78,5 +69,33 @@ struct FrameDecoder: ByteToMessageDecoder {
 
     mutating func decoderRemoved(context: ChannelHandlerContext) {
         finished()
+    }
+}
+
+extension Frame {
+    /// What the start of a byte stream holds: a whole frame (taken from `buffer`), or part of
+    /// one (with its whole length once the prefix has arrived).
+    public enum Next {
+        case frame(Frame)
+        case incomplete(length: Int?)
+    }
+
+    /// Takes the next frame from `buffer`, checking its lengths before anything is buffered for
+    /// it; throws the framing error that closes a connection. The one framing parser, for
+    /// connections and for the fuzzer.
+    public static func next(from buffer: inout ByteBuffer, limits: FrameLimits) throws(FramingError) -> Next {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .incomplete(length: nil) }
+        guard length <= limits.maxFrameSize else {
+            throw FramingError.frameTooLarge(Int(length), limit: limits.maxFrameSize)
+        }
+        guard let headerLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else { return .incomplete(length: 4 + Int(length)) }
+        guard length >= 4, headerLength <= length - 4, headerLength <= limits.maxHeaderSize else {
+            throw FramingError.badHeaderLength(Int(headerLength), frameLength: Int(length), limit: limits.maxHeaderSize)
+        }
+        guard buffer.readableBytes >= 4 + Int(length) else { return .incomplete(length: 4 + Int(length)) }
+        buffer.moveReaderIndex(forwardBy: 8)
+        let header = buffer.readSlice(length: Int(headerLength))!
+        let body = buffer.readSlice(length: Int(length) - 4 - Int(headerLength))!
+        return .frame(Frame(header: header, body: body))
     }
 }

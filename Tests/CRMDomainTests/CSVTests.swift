@@ -82,6 +82,15 @@ struct CSVChunkTests {
         #expect(CSV.chunks(file, maxBytes: 1_000, maxRecords: 2).chunks.map(\.firstRecord) == [1, 3, 5])
     }
 
+    @Test("blank lines before the header are skipped, as the parser skips them: the header is the first record with content (a fuzzer's find)")
+    func blankLinesBeforeHeader() throws {
+        let file = Array("\r\n\nname,email\nAna,a@x.es\nLuis,l@x.es\n".utf8)
+        let (header, chunks) = CSV.chunks(file, maxBytes: 1_000, maxRecords: 1)
+        #expect(String(decoding: header, as: UTF8.self) == "name,email\n")
+        #expect(try chunks.map { try CSV.parse(Array(header) + Array($0.bytes)).dropFirst().map(\.fields) } == [[["Ana", "a@x.es"]], [["Luis", "l@x.es"]]])
+        #expect(chunks.map(\.firstRecord) == [1, 2])
+    }
+
     @Test("a file of only a header has no chunks")
     func headerOnly() {
         #expect(CSV.chunks(Array("a,b\n".utf8), maxBytes: 100).chunks.isEmpty)
