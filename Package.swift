@@ -276,6 +276,7 @@ let package = Package(
             dependencies: ["ReportsService", "ReportsDomain", "CRMService", "CRMServiceTesting", "CRMRPC", "CRMAPI", "CRMDomain", "CRMWire"],
             path: "services/reports/Tests/ReportsServiceTests"),
         .testTarget(name: "CRMProtoGenTests", dependencies: ["crm-protogen"]),
+        .testTarget(name: "CRMCLITests", dependencies: ["crm", "CRMRPC"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CRMRPC", "CRMAPI"]),
     ]
 )

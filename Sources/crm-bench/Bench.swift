@@ -32,7 +32,10 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Write the tables into this Markdown file, replacing the previous ones.")
     var markdown: String?
 
-    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms, reports (comma-separated).")
+    @Option(help: "Seconds each attack of the stress suite lasts.")
+    var stressSeconds = 6.0
+
+    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms, reports, stress (comma-separated; stress is scripts/stress's, not run by default).")
     var only = "rpc,leads,activities,comms,reports"
 
     @Option(help: "Leads in the reports' read model.")
@@ -70,6 +73,12 @@ struct Bench: AsyncParsableCommand {
             print(context)
             print(table)
             if let markdown { try write(section: "reports", title: "Reports", table: table, context: context, to: markdown) }
+        }
+        if suites.contains("stress") {
+            let (table, context) = try await StressBench(seconds: stressSeconds).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "stress", title: "Hostile clients (scripts/stress)", table: table, context: context, to: markdown) }
         }
         if suites.contains("comms") {
             let (table, context) = try await CommsBench(leads: massLeads).run()

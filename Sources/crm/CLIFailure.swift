@@ -4,8 +4,21 @@ import Foundation
 
 /// A failure told as a sentence, with an exit code that says what kind it was.
 struct CLIFailure: Error, CustomStringConvertible {
+    /// The exit codes, as the README's table gives them.
     enum Kind: Int32 {
-        case failed = 1, notFound = 2, notAllowed = 3, unavailable = 4, usage = 64
+        /// Anything else: the service failed (INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED, CANCELLED).
+        case failed = 1
+        /// NOT_FOUND: no such thing, or not one you may see.
+        case notFound = 2
+        /// PERMISSION_DENIED or UNAUTHENTICATED.
+        case notAllowed = 3
+        /// UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED: try again later.
+        case unavailable = 4
+        /// FAILED_PRECONDITION, ALREADY_EXISTS or ABORTED: not in the state it needs (open work,
+        /// a duplicate, a stale version); the request itself was fine.
+        case refused = 5
+        /// A bad command line, or INVALID_ARGUMENT / OUT_OF_RANGE: the input is wrong.
+        case usage = 64
     }
 
     var kind: Kind
@@ -18,17 +31,23 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     /// A service's refusal: its status, its message and each field at fault.
     init(_ error: RPCError) {
-        switch error.code {
-        case .invalidArgument, .failedPrecondition, .alreadyExists, .aborted, .outOfRange: kind = .usage
-        case .notFound: kind = .notFound
-        case .permissionDenied, .unauthenticated: kind = .notAllowed
-        case .unavailable, .deadlineExceeded: kind = .unavailable
-        default: kind = .failed
-        }
+        kind = Self.kind(of: error.code)
         var text = "\(Self.name(of: error.code)): \(error.message)"
         for violation in error.violations { text += "\n  - \(violation.field): \(violation.description)" }
         if error.code == .unauthenticated { text += "\n  (run `crm login`)" }
         description = text
+    }
+
+    /// Every status's exit code (no default: a new status needs a decision).
+    static func kind(of code: RPCError.Code) -> Kind {
+        switch code {
+        case .invalidArgument, .outOfRange: .usage
+        case .failedPrecondition, .alreadyExists, .aborted: .refused
+        case .notFound: .notFound
+        case .permissionDenied, .unauthenticated: .notAllowed
+        case .unavailable, .deadlineExceeded, .resourceExhausted: .unavailable
+        case .ok, .cancelled, .unknown, .unimplemented, .internal, .dataLoss, .unrecognized: .failed
+        }
     }
 
     static func name(of code: RPCError.Code) -> String {
@@ -42,6 +61,7 @@ struct CLIFailure: Error, CustomStringConvertible {
         case .aborted: "changed meanwhile"
         case .unavailable: "service unavailable"
         case .deadlineExceeded: "timed out"
+        case .resourceExhausted: "too busy or too much"
         default: "failed"
         }
     }
