@@ -5,8 +5,8 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalid([Violation])
     /// The entity does not exist, or the caller may not see it (NOT_FOUND).
     case notFound(String)
-    /// The entity already exists (ALREADY_EXISTS).
-    case alreadyExists(String)
+    /// The entity already exists (ALREADY_EXISTS), with what it is when the caller may know.
+    case alreadyExists(String, existing: [Existing] = [])
     /// The caller's role does not allow it (PERMISSION_DENIED).
     case permissionDenied(String)
     /// The state does not allow it (FAILED_PRECONDITION).
@@ -19,7 +19,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalid(let violations): return violations.map { "\($0.field) \($0.description)" }.joined(separator: "; ")
-        case .notFound(let m), .alreadyExists(let m), .permissionDenied(let m), .failedPrecondition(let m), .stale(let m), .unauthenticated(let m):
+        case .notFound(let m), .alreadyExists(let m, _), .permissionDenied(let m), .failedPrecondition(let m), .stale(let m), .unauthenticated(let m):
             return m
         }
     }
@@ -51,5 +51,22 @@ public struct Violations: Sendable {
     /// Throws `.invalid` when anything was collected.
     public func check() throws(DomainError) {
         if !all.isEmpty { throw DomainError.invalid(all) }
+    }
+}
+
+/// What a refused creation would have duplicated.
+public struct Existing: Sendable, Hashable {
+    /// "lead", "user", "unit", ...
+    public var kind: String
+    public var id: Int64
+    /// The request's field whose value it already has.
+    public var field: String
+    public var value: String
+
+    public init(_ kind: String, id: Int64, field: String, value: String) {
+        self.kind = kind
+        self.id = id
+        self.field = field
+        self.value = value
     }
 }

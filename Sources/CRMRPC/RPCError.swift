@@ -8,11 +8,14 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var violations: [RpcV1.FieldViolation]
+    /// What an ALREADY_EXISTS refusal would have duplicated, when the caller may see it.
+    public var existing: [RpcV1.ExistingEntity] = []
 
-    public init(_ code: Code, _ message: String, violations: [RpcV1.FieldViolation] = []) {
+    public init(_ code: Code, _ message: String, violations: [RpcV1.FieldViolation] = [], existing: [RpcV1.ExistingEntity] = []) {
         self.code = code
         self.message = message
         self.violations = violations
+        self.existing = existing
     }
 
     /// INVALID_ARGUMENT naming one field.
@@ -38,11 +41,11 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(status: RpcV1.Status) {
-        self.init(status.code, status.message, violations: status.violations)
+        self.init(status.code, status.message, violations: status.violations, existing: status.existing)
     }
 
     public var status: RpcV1.Status {
-        RpcV1.Status(code: code, message: message, violations: violations)
+        RpcV1.Status(code: code, message: message, violations: violations, existing: existing)
     }
 
     public var description: String {

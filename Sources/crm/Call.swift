@@ -59,7 +59,7 @@ struct Call: AsyncParsableCommand {
                 throw CLIFailure(.usage, "\(found.name) has no method \(methodName); its methods are \(found.methods.map(\.name).joined(separator: ", "))")
             }
             if template {
-                print(try ProtoJSON.json(from: [], as: rpc.input).text())
+                print(ProtoJSON.template(rpc.input).text())
                 return
             }
             let body: [UInt8]
@@ -83,21 +83,23 @@ struct Call: AsyncParsableCommand {
     }
 
     private func call(_ rpc: ProtoMethod, _ body: [UInt8]) async throws {
-        let endpoint: Endpoint
-        if let address {
-            endpoint = try ConnectionOptions.endpoint(address, "--address")
-        } else {
-            let package = rpc.service.split(separator: ".").dropLast().joined(separator: ".")
-            endpoint = try connection.address(of: ServiceName(package: package) ?? .leads)
-        }
         var options = CallOptions(timeout: rpc.serverStreaming ? nil : .seconds(60))
         if let session = try Session.load() { options.metadata.authorization = "Bearer \(session.token)" }
         options = options.with(idempotencyKey: idempotencyKey ?? UUID().uuidString)
-
+        guard let address else {
+            // The service's own address, and its sentence when it does not answer.
+            let package = rpc.service.split(separator: ".").dropLast().joined(separator: ".")
+            try await connection.with(ServiceName(package: package) ?? .leads) { client in try await call(rpc, body, client, options) }
+            return
+        }
+        let endpoint = try ConnectionOptions.endpoint(address, "--address")
         let client = RPCClient(host: endpoint.host, port: endpoint.port)
         do {
             try await call(rpc, body, client, options)
             await client.close()
+        } catch let error as RPCError where error.code == .unavailable && error.message.hasPrefix("cannot connect to ") {
+            await client.close()
+            throw CLIFailure(.unavailable, "nothing answers at \(endpoint) (--address)")
         } catch {
             await client.close()
             throw error

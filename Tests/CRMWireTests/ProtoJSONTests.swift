@@ -160,3 +160,21 @@ struct JSONValueTests {
         #expect(try JSONValue(parsing: fine) != .null)
     }
 }
+
+@Suite("request templates for crm call --template", .timeLimit(.minutes(1)))
+struct ProtoJSONTemplateTests {
+    @Test("every method's template names every field, nested messages included, and is itself a request that encodes")
+    func everyMethod() throws {
+        for service in ProtoCatalog.services {
+            for method in service.methods {
+                let template = ProtoJSON.template(method.input)
+                #expect(throws: Never.self, "\(service.name)/\(method.name)") { _ = try ProtoJSON.encode(template, as: method.input) }
+            }
+        }
+        let create = try #require(ProtoCatalog.message(named: "crm.leads.v1.CreateLeadRequest"))
+        let text = ProtoJSON.template(create).text(pretty: false)
+        for field in ["\"lead\":{", "\"full_name\":\"\"", "\"emails\":[\"\"]", "\"target_amount\":{\"amount_minor\":0", "\"products\":[{\"product\":\"\"", "\"allow_duplicate\":false"] {
+            #expect(text.contains(field), "\(field) missing from \(text.prefix(400))")
+        }
+    }
+}

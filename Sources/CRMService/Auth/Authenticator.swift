@@ -60,7 +60,9 @@ extension RPCError {
         case .invalid(let violations):
             self = .invalidArgument(violations.map { RpcV1.FieldViolation(field: $0.field, description: $0.description) })
         case .notFound(let message): self.init(.notFound, message)
-        case .alreadyExists(let message): self.init(.alreadyExists, message)
+        case .alreadyExists(let message, let existing):
+            self.init(.alreadyExists, message)
+            self.existing = existing.map { RpcV1.ExistingEntity(kind: $0.kind, id: $0.id, field: $0.field, value: $0.value) }
         case .permissionDenied(let message): self.init(.permissionDenied, message)
         case .failedPrecondition(let message): self.init(.failedPrecondition, message)
         case .stale(let message): self.init(.aborted, message)

@@ -324,13 +324,38 @@ extension RpcV1 {
         public var message: String = ""
         /// One entry per bad field of the request (INVALID_ARGUMENT).
         public var violations: [RpcV1.FieldViolation] = []
+        /// What the call would have duplicated (ALREADY_EXISTS), when the caller may see it: a client
+        /// reads the existing entity's id here instead of parsing the message.
+        public var existing: [RpcV1.ExistingEntity] = []
 
         public init() {}
 
-        public init(code: RpcV1.Code = RpcV1.Code(protoValue: 0), message: String = "", violations: [RpcV1.FieldViolation] = []) {
+        public init(code: RpcV1.Code = RpcV1.Code(protoValue: 0), message: String = "", violations: [RpcV1.FieldViolation] = [], existing: [RpcV1.ExistingEntity] = []) {
             self.code = code
             self.message = message
             self.violations = violations
+            self.existing = existing
+        }
+    }
+
+    /// An entity that already exists.
+    public struct ExistingEntity: Sendable, Hashable {
+        /// What it is: "lead", "user", "unit", "template", "work_type", "link".
+        public var kind: String = ""
+        /// Its id.
+        public var id: Int64 = 0
+        /// The field of the request whose value it already has ("emails", "phones", "login", "name").
+        public var field: String = ""
+        /// That value.
+        public var value: String = ""
+
+        public init() {}
+
+        public init(kind: String = "", id: Int64 = 0, field: String = "", value: String = "") {
+            self.kind = kind
+            self.id = id
+            self.field = field
+            self.value = value
         }
     }
 
@@ -526,6 +551,7 @@ extension RpcV1.Status: WireMessage, CBridged {
         code = RpcV1.Code(protoValue: Int32(truncatingIfNeeded: c.code.rawValue))
         message = CBridge.string(c.message)
         violations = CBridge.array(c.violations, count: c.n_violations) { RpcV1.FieldViolation(cMessage: $0!) }
+        existing = CBridge.array(c.existing, count: c.n_existing) { RpcV1.ExistingEntity(cMessage: $0!) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Rpc__V1__Status> {
@@ -535,6 +561,47 @@ extension RpcV1.Status: WireMessage, CBridged {
         c.pointee.message = try arena.string(message, field: "message")
         c.pointee.n_violations = violations.count
         c.pointee.violations = try arena.map(violations) { (element: RpcV1.FieldViolation) throws(WireError) -> UnsafeMutablePointer<Crm__Rpc__V1__FieldViolation>? in try element.toCMessage(arena) }
+        c.pointee.n_existing = existing.count
+        c.pointee.existing = try arena.map(existing) { (element: RpcV1.ExistingEntity) throws(WireError) -> UnsafeMutablePointer<Crm__Rpc__V1__ExistingEntity>? in try element.toCMessage(arena) }
+        return c
+    }
+}
+
+extension RpcV1.ExistingEntity: WireMessage, CBridged {
+    public static let protoMessageName = "crm.rpc.v1.ExistingEntity"
+
+    typealias CStruct = Crm__Rpc__V1__ExistingEntity
+
+    nonisolated(unsafe) static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+        var message = Crm__Rpc__V1__ExistingEntity()
+        crm__rpc__v1__existing_entity__init(&message)
+        return message.base.descriptor
+    }()
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) {
+        self = try CBridge.decode(Self.self, from: bytes, limits: limits)
+    }
+
+    public func serialize<Sink: WireSink>(into sink: inout Sink) throws(WireError) {
+        try CBridge.encode(self, into: &sink)
+    }
+
+    init(cMessage pointer: UnsafePointer<Crm__Rpc__V1__ExistingEntity>) {
+        self.init()
+        let c = pointer.pointee
+        kind = CBridge.string(c.kind)
+        id = c.id
+        field = CBridge.string(c.field)
+        value = CBridge.string(c.value)
+    }
+
+    func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Rpc__V1__ExistingEntity> {
+        let c = arena.message(Crm__Rpc__V1__ExistingEntity.self)
+        crm__rpc__v1__existing_entity__init(c)
+        c.pointee.kind = try arena.string(kind, field: "kind")
+        c.pointee.id = id
+        c.pointee.field = try arena.string(field, field: "field")
+        c.pointee.value = try arena.string(value, field: "value")
         return c
     }
 }

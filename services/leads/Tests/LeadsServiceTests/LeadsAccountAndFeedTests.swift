@@ -221,6 +221,7 @@ struct LeadsDuplicateLeakTests {
         }
         #expect(refused?.code == .alreadyExists && refused?.message.contains("a lead you may not see") == true, "\(String(describing: refused))")
         #expect(refused?.message.contains("lead \(hidden.id)") == false)
+        #expect(refused?.existing.isEmpty == true)  // nor in the structured detail
         let imported = try await service.leadsClient.importLeads(LeadsV1.ImportLeadsRequest(csv: Array("full_name,emails\nMine,secret@x.com\n".utf8)), options: agent)
         #expect(imported.errors.first?.message.contains("a lead you may not see") == true && imported.errors.first?.message.contains("lead \(hidden.id) ") == false, "\(imported.errors)")
         // The admin, who sees it, is told which lead it is.
@@ -228,6 +229,7 @@ struct LeadsDuplicateLeakTests {
             try await service.leadsClient.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Again", emails: ["secret@x.com"], country: "ES")), options: admin)
         }
         #expect(named?.message.hasPrefix("lead \(hidden.id) has the same email") == true, "\(String(describing: named))")
+        #expect(named?.existing.map(\.kind) == ["lead"] && named?.existing.first?.id == hidden.id && named?.existing.first?.field == "lead.emails", "\(String(describing: named?.existing))")
         await service.stop()
     }
 }

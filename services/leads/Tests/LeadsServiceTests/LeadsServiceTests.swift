@@ -29,6 +29,8 @@ struct LeadsServiceTests {
         }
         #expect(duplicate?.code == .alreadyExists)
         #expect(duplicate?.message.contains("lead \(lead.id)") == true)
+        // The existing lead as a field a client reads, not only in the message.
+        #expect(duplicate?.existing == [RpcV1.ExistingEntity(kind: "lead", id: lead.id, field: "lead.emails", value: "ana@example.com")])
         _ = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: input("Other", email: "ana@example.com"), allowDuplicate: true), options: admin)
         let found = try await leads.findDuplicates(LeadsV1.FindDuplicatesRequest(phones: ["+34 600 111 222"]), options: admin)
         #expect(found.matches.map(\.leadId) == [lead.id])

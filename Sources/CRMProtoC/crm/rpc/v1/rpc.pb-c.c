@@ -187,6 +187,51 @@ void   crm__rpc__v1__status__free_unpacked
   assert(message->base.descriptor == &crm__rpc__v1__status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   crm__rpc__v1__existing_entity__init
+                     (Crm__Rpc__V1__ExistingEntity         *message)
+{
+  static const Crm__Rpc__V1__ExistingEntity init_value = CRM__RPC__V1__EXISTING_ENTITY__INIT;
+  *message = init_value;
+}
+size_t crm__rpc__v1__existing_entity__get_packed_size
+                     (const Crm__Rpc__V1__ExistingEntity *message)
+{
+  assert(message->base.descriptor == &crm__rpc__v1__existing_entity__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t crm__rpc__v1__existing_entity__pack
+                     (const Crm__Rpc__V1__ExistingEntity *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &crm__rpc__v1__existing_entity__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t crm__rpc__v1__existing_entity__pack_to_buffer
+                     (const Crm__Rpc__V1__ExistingEntity *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &crm__rpc__v1__existing_entity__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Crm__Rpc__V1__ExistingEntity *
+       crm__rpc__v1__existing_entity__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Crm__Rpc__V1__ExistingEntity *)
+     protobuf_c_message_unpack (&crm__rpc__v1__existing_entity__descriptor,
+                                allocator, len, data);
+}
+void   crm__rpc__v1__existing_entity__free_unpacked
+                     (Crm__Rpc__V1__ExistingEntity *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &crm__rpc__v1__existing_entity__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   crm__rpc__v1__response_header__init
                      (Crm__Rpc__V1__ResponseHeader         *message)
 {
@@ -553,7 +598,7 @@ const ProtobufCMessageDescriptor crm__rpc__v1__field_violation__descriptor =
   (ProtobufCMessageInit) crm__rpc__v1__field_violation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__rpc__v1__status__field_descriptors[3] =
+static const ProtobufCFieldDescriptor crm__rpc__v1__status__field_descriptors[4] =
 {
   {
     "code",
@@ -591,16 +636,29 @@ static const ProtobufCFieldDescriptor crm__rpc__v1__status__field_descriptors[3]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "existing",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Crm__Rpc__V1__Status, n_existing),
+    offsetof(Crm__Rpc__V1__Status, existing),
+    &crm__rpc__v1__existing_entity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__rpc__v1__status__field_indices_by_name[] = {
   0,   /* field[0] = code */
+  3,   /* field[3] = existing */
   1,   /* field[1] = message */
   2,   /* field[2] = violations */
 };
 static const ProtobufCIntRange crm__rpc__v1__status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor crm__rpc__v1__status__descriptor =
 {
@@ -610,11 +668,88 @@ const ProtobufCMessageDescriptor crm__rpc__v1__status__descriptor =
   "Crm__Rpc__V1__Status",
   "crm.rpc.v1",
   sizeof(Crm__Rpc__V1__Status),
-  3,
+  4,
   crm__rpc__v1__status__field_descriptors,
   crm__rpc__v1__status__field_indices_by_name,
   1,  crm__rpc__v1__status__number_ranges,
   (ProtobufCMessageInit) crm__rpc__v1__status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor crm__rpc__v1__existing_entity__field_descriptors[4] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Rpc__V1__ExistingEntity, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Rpc__V1__ExistingEntity, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "field",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Rpc__V1__ExistingEntity, field),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Rpc__V1__ExistingEntity, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned crm__rpc__v1__existing_entity__field_indices_by_name[] = {
+  2,   /* field[2] = field */
+  1,   /* field[1] = id */
+  0,   /* field[0] = kind */
+  3,   /* field[3] = value */
+};
+static const ProtobufCIntRange crm__rpc__v1__existing_entity__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor crm__rpc__v1__existing_entity__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "crm.rpc.v1.ExistingEntity",
+  "ExistingEntity",
+  "Crm__Rpc__V1__ExistingEntity",
+  "crm.rpc.v1",
+  sizeof(Crm__Rpc__V1__ExistingEntity),
+  4,
+  crm__rpc__v1__existing_entity__field_descriptors,
+  crm__rpc__v1__existing_entity__field_indices_by_name,
+  1,  crm__rpc__v1__existing_entity__number_ranges,
+  (ProtobufCMessageInit) crm__rpc__v1__existing_entity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor crm__rpc__v1__response_header__field_descriptors[3] =

@@ -21,7 +21,7 @@ enum LinkStore {
     static func insert(_ db: Database, _ link: LinkRecord) throws -> LinkRecord {
         if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM link WHERE a_kind = ? AND a_id = ? AND b_kind = ? AND b_id = ?",
                                              arguments: [link.a.kind.rawValue, link.a.id, link.b.kind.rawValue, link.b.id]) {
-            throw DomainError.alreadyExists("\(link.a.kind.rawValue) \(link.a.id) and \(link.b.kind.rawValue) \(link.b.id) are already linked (link \(existing))")
+            throw DomainError.alreadyExists("\(link.a.kind.rawValue) \(link.a.id) and \(link.b.kind.rawValue) \(link.b.id) are already linked (link \(existing))", existing: [Existing("link", id: existing, field: "", value: "")])
         }
         try db.execute(sql: "INSERT INTO link (a_kind, a_id, b_kind, b_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [link.a.kind.rawValue, link.a.id, link.b.kind.rawValue, link.b.id, link.createdBy, link.createdAt])

@@ -25,7 +25,7 @@ enum WorkTypeStore {
     /// Inserts (id 0) or updates a type; ALREADY_EXISTS for a name taken in its list.
     static func save(_ db: Database, _ type: WorkTypeRecord) throws -> WorkTypeRecord {
         if let other = try Int64.fetchOne(db, sql: "SELECT id FROM work_type WHERE scope = ? AND name = ? AND id != ?", arguments: [type.scope.rawValue, type.name, type.id]) {
-            throw DomainError.alreadyExists("a \(type.scope.rawValue) type named \"\(type.name)\" already exists (type \(other))")
+            throw DomainError.alreadyExists("a \(type.scope.rawValue) type named \"\(type.name)\" already exists (type \(other))", existing: [Existing("work_type", id: other, field: "type.name", value: type.name)])
         }
         var saved = type
         if type.id == 0 {

@@ -31,7 +31,7 @@ enum TemplateStore {
 
     static func requireUnique(_ db: Database, name: String, except id: Int64) throws {
         if let other = try Int64.fetchOne(db, sql: "SELECT id FROM template WHERE name = ? AND id != ?", arguments: [name, id]) {
-            throw DomainError.alreadyExists("a template named \"\(name)\" already exists (template \(other))")
+            throw DomainError.alreadyExists("a template named \"\(name)\" already exists (template \(other))", existing: [Existing("template", id: other, field: "template.name", value: name)])
         }
     }
 

@@ -61,7 +61,10 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
                 throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])
             }
             if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, emails: new.record.emails, phones: new.record.phones) {
-                throw DomainError.alreadyExists("\(try Self.duplicateOwner(db, match.leadID, caller)) has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway")
+                let visible = try Self.mayKnow(db, match.leadID, caller)
+                throw DomainError.alreadyExists(
+                    "\(visible ? "lead \(match.leadID)" : "a lead you may not see") has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway",
+                    existing: visible ? [Existing("lead", id: match.leadID, field: "lead.\(match.kind)s", value: match.value)] : [])
             }
             let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
             return try applyRules(db, saved, rules: current.rules, now: now)
@@ -72,9 +75,13 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
     /// How a refusal names the lead a new one duplicates: by its id when the caller may see it,
     /// else without a word of which lead it is (its existence is all the caller learns).
     static func duplicateOwner(_ db: Database, _ leadID: Int64, _ caller: Caller) throws -> String {
-        guard let lead = try LeadStore.lead(db, id: leadID),
-              LeadAccess.canSee(caller, lead, unitMembers: try DirectoryStore.unitMembers(db, of: caller)) else { return "a lead you may not see" }
-        return "lead \(leadID)"
+        try mayKnow(db, leadID, caller) ? "lead \(leadID)" : "a lead you may not see"
+    }
+
+    /// Whether the caller may see the lead (and so learn its id from a refusal).
+    static func mayKnow(_ db: Database, _ leadID: Int64, _ caller: Caller) throws -> Bool {
+        guard let lead = try LeadStore.lead(db, id: leadID) else { return false }
+        return LeadAccess.canSee(caller, lead, unitMembers: try DirectoryStore.unitMembers(db, of: caller))
     }
 
     /// A lead to create from a request's input (defaults from its type, every rule checked),

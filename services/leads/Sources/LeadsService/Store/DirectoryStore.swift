@@ -134,13 +134,13 @@ enum DirectoryStore {
 
     private static func requireUnique(_ db: Database, login: String, except id: Int64) throws {
         if let other = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE login = ? AND id != ?", arguments: [login, id]) {
-            throw DomainError.alreadyExists("the login \(login) is taken by user \(other)")
+            throw DomainError.alreadyExists("the login \(login) is taken by user \(other)", existing: [Existing("user", id: other, field: "user.login", value: login)])
         }
     }
 
     private static func requireUnique(_ db: Database, unitName: String, except id: Int64) throws {
         if let other = try Int64.fetchOne(db, sql: "SELECT id FROM unit WHERE name = ? COLLATE NOCASE AND id != ?", arguments: [unitName, id]) {
-            throw DomainError.alreadyExists("the unit name \(unitName) is taken by unit \(other)")
+            throw DomainError.alreadyExists("the unit name \(unitName) is taken by unit \(other)", existing: [Existing("unit", id: other, field: "unit.name", value: unitName)])
         }
     }
 

@@ -19,6 +19,7 @@ typedef struct Crm__Rpc__V1__MetadataEntry Crm__Rpc__V1__MetadataEntry;
 typedef struct Crm__Rpc__V1__RequestHeader Crm__Rpc__V1__RequestHeader;
 typedef struct Crm__Rpc__V1__FieldViolation Crm__Rpc__V1__FieldViolation;
 typedef struct Crm__Rpc__V1__Status Crm__Rpc__V1__Status;
+typedef struct Crm__Rpc__V1__ExistingEntity Crm__Rpc__V1__ExistingEntity;
 typedef struct Crm__Rpc__V1__ResponseHeader Crm__Rpc__V1__ResponseHeader;
 typedef struct Crm__Rpc__V1__HealthCheckRequest Crm__Rpc__V1__HealthCheckRequest;
 typedef struct Crm__Rpc__V1__HealthCheckResponse Crm__Rpc__V1__HealthCheckResponse;
@@ -247,10 +248,44 @@ struct  Crm__Rpc__V1__Status
    */
   size_t n_violations;
   Crm__Rpc__V1__FieldViolation **violations;
+  /*
+   * What the call would have duplicated (ALREADY_EXISTS), when the caller may see it: a client
+   * reads the existing entity's id here instead of parsing the message.
+   */
+  size_t n_existing;
+  Crm__Rpc__V1__ExistingEntity **existing;
 };
 #define CRM__RPC__V1__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__rpc__v1__status__descriptor) \
-    , CRM__RPC__V1__CODE__CODE_OK, (char *)protobuf_c_empty_string, 0,NULL }
+    , CRM__RPC__V1__CODE__CODE_OK, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+
+
+/*
+ * An entity that already exists.
+ */
+struct  Crm__Rpc__V1__ExistingEntity
+{
+  ProtobufCMessage base;
+  /*
+   * What it is: "lead", "user", "unit", "template", "work_type", "link".
+   */
+  char *kind;
+  /*
+   * Its id.
+   */
+  int64_t id;
+  /*
+   * The field of the request whose value it already has ("emails", "phones", "login", "name").
+   */
+  char *field;
+  /*
+   * That value.
+   */
+  char *value;
+};
+#define CRM__RPC__V1__EXISTING_ENTITY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&crm__rpc__v1__existing_entity__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -394,6 +429,25 @@ Crm__Rpc__V1__Status *
 void   crm__rpc__v1__status__free_unpacked
                      (Crm__Rpc__V1__Status *message,
                       ProtobufCAllocator *allocator);
+/* Crm__Rpc__V1__ExistingEntity methods */
+void   crm__rpc__v1__existing_entity__init
+                     (Crm__Rpc__V1__ExistingEntity         *message);
+size_t crm__rpc__v1__existing_entity__get_packed_size
+                     (const Crm__Rpc__V1__ExistingEntity   *message);
+size_t crm__rpc__v1__existing_entity__pack
+                     (const Crm__Rpc__V1__ExistingEntity   *message,
+                      uint8_t             *out);
+size_t crm__rpc__v1__existing_entity__pack_to_buffer
+                     (const Crm__Rpc__V1__ExistingEntity   *message,
+                      ProtobufCBuffer     *buffer);
+Crm__Rpc__V1__ExistingEntity *
+       crm__rpc__v1__existing_entity__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   crm__rpc__v1__existing_entity__free_unpacked
+                     (Crm__Rpc__V1__ExistingEntity *message,
+                      ProtobufCAllocator *allocator);
 /* Crm__Rpc__V1__ResponseHeader methods */
 void   crm__rpc__v1__response_header__init
                      (Crm__Rpc__V1__ResponseHeader         *message);
@@ -465,6 +519,9 @@ typedef void (*Crm__Rpc__V1__FieldViolation_Closure)
 typedef void (*Crm__Rpc__V1__Status_Closure)
                  (const Crm__Rpc__V1__Status *message,
                   void *closure_data);
+typedef void (*Crm__Rpc__V1__ExistingEntity_Closure)
+                 (const Crm__Rpc__V1__ExistingEntity *message,
+                  void *closure_data);
 typedef void (*Crm__Rpc__V1__ResponseHeader_Closure)
                  (const Crm__Rpc__V1__ResponseHeader *message,
                   void *closure_data);
@@ -508,6 +565,7 @@ extern const ProtobufCMessageDescriptor crm__rpc__v1__metadata_entry__descriptor
 extern const ProtobufCMessageDescriptor crm__rpc__v1__request_header__descriptor;
 extern const ProtobufCMessageDescriptor crm__rpc__v1__field_violation__descriptor;
 extern const ProtobufCMessageDescriptor crm__rpc__v1__status__descriptor;
+extern const ProtobufCMessageDescriptor crm__rpc__v1__existing_entity__descriptor;
 extern const ProtobufCMessageDescriptor crm__rpc__v1__response_header__descriptor;
 extern const ProtobufCMessageDescriptor crm__rpc__v1__health_check_request__descriptor;
 extern const ProtobufCMessageDescriptor crm__rpc__v1__health_check_response__descriptor;
