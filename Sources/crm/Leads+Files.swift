@@ -10,8 +10,8 @@ extension Leads {
         static let configuration = CommandConfiguration(
             abstract: "Import leads from a CSV file with a header row.",
             discussion: """
-                Headers match lead fields by name ("full_name", "Email", "phone", "type", "owner"…), or as --map \
-                says. Valid rows are created and each bad row is listed with its row number and column. Running \
+                Headers match lead fields by name ("full_name", "Email", "phone", "type", "owner"…); --map gives \
+                the field of a column whose header does not name it (the other columns still match by name). Valid rows are created and each bad row is listed with its row number and column. Running \
                 the same file with the same options again creates nothing new: each part is sent with an idempotency \
                 key made from the file's contents and the options (or --key). Exit code 1 when some rows failed.
                 """)

@@ -1282,10 +1282,11 @@ extension LeadsV1 {
         public var csv: [UInt8] = []
         /// The file's row number of this chunk's first data row, for error messages; 0 means 1.
         public var firstRowNumber: Int32 = 0
-        /// How columns map to fields; only mapped columns are read. Empty matches headers to LeadInput
-        /// fields by name (case and spaces aside; "email", "phone", "type", "owner" and the like work,
-        /// types and categories by name or id, owners by login or id) and skips the read-only columns
-        /// an export writes; any other header is then an error.
+        /// The field of each column whose header does not name it, or "" to skip a column. Every
+        /// other column is matched to LeadInput fields by its header (case and spaces aside; "email",
+        /// "phone", "type", "owner" and the like work, types and categories by name or id, owners by
+        /// login or id), and the read-only columns an export writes are skipped; any other header is
+        /// an error.
         public var mapping: [LeadsV1.ColumnMapping] = []
         /// Create rows whose e-mail or phone matches an existing lead.
         public var allowDuplicates: Bool = false

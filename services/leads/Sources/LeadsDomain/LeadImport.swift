@@ -69,8 +69,9 @@ public struct LeadImport: Sendable {
     /// The type of each active custom field, by key.
     private let customTypes: [String: CustomFieldType]
 
-    /// Decides what each column feeds. An empty mapping matches headers to field names (and
-    /// their usual spellings); an unknown header is then an error, so no data is dropped unseen.
+    /// Decides what each column feeds: the mapping's field for the columns it names, else the
+    /// field the header names (or one of its usual spellings); an unknown header is an error,
+    /// so no data is dropped unseen.
     public init(header: [String], mapping: [(column: String, field: String)], configuration: LeadConfiguration, caller: Caller, now: Int64,
                 userIDs: [String: Int64], into v: inout Violations) {
         self.configuration = configuration
@@ -89,24 +90,28 @@ public struct LeadImport: Sendable {
             if Self.importable.contains(field) { return .field(field) }
             return customKeys.contains(n) ? .custom(n) : nil
         }
-        if mapping.isEmpty {
-            for (i, name) in header.enumerated() {
-                if let t = target(name) { columns.append((i, name, t)) } else if !Self.readOnly.contains(name.trimmingSpaces.lowercased()) {
-                    v.add("csv", "column \"\(name)\" matches no lead field; give a mapping that names its field, or maps it to \"\" to skip it")
-                }
+        // A mapping names the field of the columns it lists (or "" to skip one); every other
+        // column is still matched by its header, so mapping one column loses none of the rest.
+        var overrides: [Int: (entry: Int, field: String)] = [:]
+        for (i, m) in mapping.enumerated() {
+            guard let index = header.firstIndex(of: m.column) else {
+                v.add("mapping[\(i)].column", "is not a column of the file's header (\(m.column))")
+                continue
             }
-        } else {
-            for (i, m) in mapping.enumerated() {
-                guard let index = header.firstIndex(of: m.column) else {
-                    v.add("mapping[\(i)].column", "is not a column of the file's header (\(m.column))")
+            overrides[index] = (i, m.field)
+        }
+        for (i, name) in header.enumerated() {
+            if let override = overrides[i] {
+                if override.field.isEmpty { continue }
+                guard let t = target(override.field) else {
+                    v.add("mapping[\(override.entry)].field", "must be one of \(Self.importable.joined(separator: ", ")) or custom_fields.KEY of a declared field")
                     continue
                 }
-                if m.field.isEmpty { continue }
-                guard let t = target(m.field) else {
-                    v.add("mapping[\(i)].field", "must be one of \(Self.importable.joined(separator: ", ")) or custom_fields.KEY of a declared field")
-                    continue
-                }
-                columns.append((index, m.column, t))
+                columns.append((i, name, t))
+            } else if let t = target(name) {
+                columns.append((i, name, t))
+            } else if !Self.readOnly.contains(name.trimmingSpaces.lowercased()) {
+                v.add("csv", "column \"\(name)\" matches no lead field; map it to its field (crm leads import --map \"\(name)=FIELD\"), or to \"\" to skip it")
             }
         }
         var seen = Set<Target>()

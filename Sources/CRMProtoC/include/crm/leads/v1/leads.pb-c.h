@@ -1726,10 +1726,11 @@ struct  Crm__Leads__V1__ImportLeadsRequest
    */
   int32_t first_row_number;
   /*
-   * How columns map to fields; only mapped columns are read. Empty matches headers to LeadInput
-   * fields by name (case and spaces aside; "email", "phone", "type", "owner" and the like work,
-   * types and categories by name or id, owners by login or id) and skips the read-only columns
-   * an export writes; any other header is then an error.
+   * The field of each column whose header does not name it, or "" to skip a column. Every
+   * other column is matched to LeadInput fields by its header (case and spaces aside; "email",
+   * "phone", "type", "owner" and the like work, types and categories by name or id, owners by
+   * login or id), and the read-only columns an export writes are skipped; any other header is
+   * an error.
    */
   size_t n_mapping;
   Crm__Leads__V1__ColumnMapping **mapping;
