@@ -115,7 +115,7 @@ public enum AssignmentPolicy {
     /// Rule checks that need no database.
     public static func check(_ rule: AssignmentRuleRecord, prefix p: String, into v: inout Violations) {
         TextRules.check(rule.name, field: "\(p).name", required: true, max: 100, into: &v)
-        if rule.position < 1 { v.add("\(p).position", "must be 1 or more") }
+        if rule.position < 0 { v.add("\(p).position", "must be 1 or more, or 0 to put the rule last") }
         if rule.unitID <= 0 { v.add("\(p).unit_id", "must name the unit the rule assigns to") }
         if rule.roundRobin && rule.userID != 0 { v.add("\(p).user_id", "must be 0 when the rule assigns round-robin") }
         let c = rule.condition

@@ -93,7 +93,7 @@ struct AssignmentTests {
         let french = try await leads.createLead(LeadsV1.CreateLeadRequest(lead: LeadsV1.LeadInput(fullName: "Quatre", country: "FR")), options: admin)
         #expect(french.assignedUnitId == 0)
         let bad = await #expect(throws: RPCError.self) {
-            try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: LeadsV1.AssignmentRule(name: "", position: 0, unitId: 0)), options: admin)
+            try await leads.saveAssignmentRule(LeadsV1.SaveAssignmentRuleRequest(rule: LeadsV1.AssignmentRule(name: "", position: -1, unitId: 0)), options: admin)
         }
         #expect(Set(bad?.violations.map(\.field) ?? []) == ["rule.name", "rule.position", "rule.unit_id"])
         await service.stop()

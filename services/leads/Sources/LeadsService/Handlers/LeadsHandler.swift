@@ -103,12 +103,13 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
     func getLead(request: LeadsV1.GetLeadRequest, context: ServerContext) async throws -> LeadsV1.Lead {
         let caller = try context.caller()
         let now = env.clock.millis()
-        let lead = try await env.database.read { db in
-            try LeadStore.visibleLead(db, id: request.id, caller: caller)
+        let (lead, unread) = try await env.database.read { db in
+            let lead = try LeadStore.visibleLead(db, id: request.id, caller: caller)
+            return (lead, try LeadStore.isUnread(db, lead, userID: caller.userID))
         }
-        // Opening a lead marks it read for its assignee; anyone else only reads, and does not
-        // wait behind the writes.
-        if lead.assignedUserID == caller.userID {
+        // Opening an unread lead marks it read; any other opening only reads, and does not wait
+        // behind the writes.
+        if unread {
             try await env.database.write { db in try LeadStore.markRead(db, leadID: lead.id, userID: caller.userID, at: now) }
         }
         return lead.wire(now: now, unread: false)

@@ -36,7 +36,16 @@ enum AssignmentStore {
         }
     }
 
-    static func save(_ db: Database, _ rule: AssignmentRuleRecord) throws -> Int64 {
+    /// Stores a rule at its position: 0 puts it after the last; a position another rule holds
+    /// moves that rule and the ones after it down one, so that no two rules share a position
+    /// (the order they are tried in is always the one shown).
+    static func save(_ db: Database, _ given: AssignmentRuleRecord) throws -> Int64 {
+        var rule = given
+        if rule.position == 0 {
+            rule.position = (try Int32.fetchOne(db, sql: "SELECT MAX(position) FROM assignment_rule WHERE id != ?", arguments: [rule.id]) ?? 0) + 1
+        } else if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM assignment_rule WHERE position = ? AND id != ?)", arguments: [rule.position, rule.id]) == true {
+            try db.execute(sql: "UPDATE assignment_rule SET position = position + 1, version = version + 1 WHERE position >= ? AND id != ?", arguments: [rule.position, rule.id])
+        }
         let condition = String(decoding: try JSONEncoder().encode(rule.condition), as: UTF8.self)
         if rule.id == 0 {
             try db.execute(

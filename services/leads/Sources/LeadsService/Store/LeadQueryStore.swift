@@ -137,8 +137,11 @@ enum LeadQueryStore {
             add("(assigned_unit_id = ? OR owner_id IN (SELECT id FROM user WHERE unit_id = ?) OR assigned_user_id IN (SELECT id FROM user WHERE unit_id = ?))",
                 [caller.unitID, caller.unitID, caller.unitID])
         case .unread:
-            add("assigned_user_id = ? AND COALESCE((SELECT read_at FROM lead_read WHERE lead_id = lead.id AND user_id = ?), -1) < MAX(accepted_at, last_reassigned_at, created_at)",
-                [caller.userID, caller.userID])
+            // LeadStore.isUnread, in SQL: not opened by its assignee since assigned, or marked unread.
+            add("""
+                ((assigned_user_id = ? AND COALESCE((SELECT read_at FROM lead_read WHERE lead_id = lead.id AND user_id = ?), -1) < MAX(accepted_at, last_reassigned_at, created_at)) \
+                OR EXISTS (SELECT 1 FROM lead_read WHERE lead_id = lead.id AND user_id = ? AND read_at = ?))
+                """, [caller.userID, caller.userID, caller.userID, LeadStore.markedUnread])
         case .converted: add("converted_at > 0", [])
         case .recentlyCreated: add("created_at >= ?", [now - 7 * 86_400_000])
         }

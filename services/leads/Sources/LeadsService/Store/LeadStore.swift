@@ -213,14 +213,21 @@ enum LeadStore {
                        arguments: [leadID, userID, at])
     }
 
+    /// Marks the lead unread for the user, whoever they are to it (its assignee, its owner, a
+    /// manager): it shows in their unread view until they open it.
     static func markUnread(_ db: Database, leadID: Int64, userID: Int64) throws {
-        try db.execute(sql: "DELETE FROM lead_read WHERE lead_id = ? AND user_id = ?", arguments: [leadID, userID])
+        try db.execute(sql: "INSERT INTO lead_read (lead_id, user_id, read_at) VALUES (?, ?, ?) ON CONFLICT (lead_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+                       arguments: [leadID, userID, markedUnread])
     }
 
-    /// Whether `userID` has opened the lead since it was last assigned to them.
+    /// The read time of a lead marked unread by hand (before any real time).
+    static let markedUnread: Int64 = 0
+
+    /// Whether the lead is unread for `userID`: its assignee has not opened it since it was last
+    /// assigned to them, or anyone marked it unread and has not opened it since.
     static func isUnread(_ db: Database, _ lead: LeadRecord, userID: Int64) throws -> Bool {
-        guard lead.assignedUserID == userID else { return false }
-        let readAt = try Int64.fetchOne(db, sql: "SELECT read_at FROM lead_read WHERE lead_id = ? AND user_id = ?", arguments: [lead.id, userID])
-        return (readAt ?? -1) < max(lead.acceptedAt, lead.lastReassignedAt, lead.createdAt)
+        let readAt = try Int64.fetchOne(db.cachedStatement(sql: "SELECT read_at FROM lead_read WHERE lead_id = ? AND user_id = ?"), arguments: [lead.id, userID])
+        if lead.assignedUserID == userID { return (readAt ?? -1) < max(lead.acceptedAt, lead.lastReassignedAt, lead.createdAt) }
+        return readAt == markedUnread
     }
 }
