@@ -84,7 +84,7 @@ struct Call: AsyncParsableCommand {
 
     private func call(_ rpc: ProtoMethod, _ body: [UInt8]) async throws {
         var options = CallOptions(timeout: rpc.serverStreaming ? nil : .seconds(60))
-        if let session = try Session.load() { options.metadata.authorization = "Bearer \(session.token)" }
+        if let session = try Session.load(profile: connection.profile) { options.metadata.authorization = "Bearer \(session.token)" }
         options = options.with(idempotencyKey: idempotencyKey ?? UUID().uuidString)
         guard let address else {
             // The service's own address, and its sentence when it does not answer.

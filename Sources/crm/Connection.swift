@@ -48,6 +48,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("reports"), help: ArgumentHelp("crm-reports address.", valueName: "host:port"))
     var reportsAddress: String?
 
+    @Option(name: .customLong("profile"), help: ArgumentHelp("The saved session to use, for a person who signs in with several logins (crm login --profile NAME). Env: CRM_PROFILE.", valueName: "name"))
+    var profileFlag: String?
+
+    /// The session profile: --profile, else CRM_PROFILE, else the default one.
+    var profile: String? { profileFlag ?? ProcessInfo.processInfo.environment["CRM_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } }
+
     private func flag(_ service: ServiceName) -> String? {
         switch service {
         case .leads: leadsAddress
@@ -110,8 +116,8 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Call options carrying the saved token (and a fresh idempotency key for changes).
     func signedIn(changing: Bool = false) throws -> CallOptions {
-        guard let session = try Session.load() else {
-            throw CLIFailure(.notAllowed, "you are not logged in: run `crm login`")
+        guard let session = try Session.load(profile: profile) else {
+            throw CLIFailure(.notAllowed, profile.map { "you are not logged in as profile \($0): run `crm login --profile \($0) LOGIN`" } ?? "you are not logged in: run `crm login`")
         }
         var options = CallOptions(timeout: .seconds(60), metadata: Metadata(authorization: "Bearer \(session.token)"))
         if changing { options = options.with(idempotencyKey: UUID().uuidString) }

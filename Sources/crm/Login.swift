@@ -25,8 +25,8 @@ struct Login: AsyncParsableCommand {
             } catch let error as RPCError where error.code == .unauthenticated {
                 throw CLIFailure(.notAllowed, "wrong login or password for \(login)")
             }
-            try Session(login: login, token: response.token, expiresAt: response.expiresAt).save()
-            print("Logged in as \(response.user?.name ?? login) (\(response.user?.role.cliName ?? "")).")
+            try Session(login: login, token: response.token, expiresAt: response.expiresAt).save(profile: connection.profile)
+            print("Logged in as \(response.user?.name ?? login) (\(response.user?.role.cliName ?? ""))\(connection.profile.map { " in profile \($0)" } ?? "").")
         }
     }
 }
@@ -44,11 +44,15 @@ func readPassword(_ prompt: String) throws -> String {
 }
 
 struct Logout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Forget the saved token.")
+    static let configuration = CommandConfiguration(abstract: "Forget the saved token (of --profile NAME, if given).")
+
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        try Session.remove()
-        print("Logged out.")
+        try await reporting {
+            try Session.remove(profile: connection.profile)
+            print("Logged out\(connection.profile.map { " of profile \($0)" } ?? "").")
+        }
     }
 }
 

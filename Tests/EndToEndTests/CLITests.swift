@@ -70,6 +70,14 @@ struct CLITests {
         let session = folder.appendingPathComponent("config/crm/session.json").path
         let permissions = try FileManager.default.attributesOfItem(atPath: session)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
+        // A second session kept beside the first, chosen with --profile or CRM_PROFILE.
+        let second = try await crm.run("login", "--profile", "backoffice", "admin", input: "first-admin-pass\n")
+        #expect(second.status == 0 && second.out.contains("in profile backoffice"), "\(second.err)")
+        #expect(try await crm.run("logout", "--profile", "backoffice").status == 0)
+        let gone = try await crm.run("whoami", "--profile", "backoffice")
+        #expect(gone.status == 3 && gone.err.contains("crm login --profile backoffice"), "\(gone.err)")
+        #expect(try await crm.run("whoami").status == 0)  // the default session is untouched
+        #expect(try await crm.run("whoami", "--profile", "Bad Name").status == 64)
         let whoami = try await crm.run("whoami", "--json")
         let me = try JSONSerialization.jsonObject(with: Data(whoami.out.utf8)) as? [String: Any]
         #expect(me?["login"] as? String == "admin" && me?["role"] as? String == "ROLE_ADMIN")
