@@ -58,8 +58,16 @@ struct Leads: AsyncParsableCommand {
             try await reporting {
                 var input = try fields.input
                 input.fullName = name
-                let (lead, names) = try await connection.withLeads(naming: output, changing: true) { client, options in
-                    try await client.createLead(LeadsV1.CreateLeadRequest(lead: input, allowDuplicate: allowDuplicate), options: options)
+                let lead: LeadsV1.Lead, names: Names
+                do {
+                    (lead, names) = try await connection.withLeads(naming: output, changing: true) { client, options in
+                        try await client.createLead(LeadsV1.CreateLeadRequest(lead: input, allowDuplicate: allowDuplicate), options: options)
+                    }
+                } catch let error as RPCError where error.code == .alreadyExists {
+                    // The flag a person types, and the lead it would duplicate when they may see it.
+                    let which = error.existing.first.map { "lead \($0.id) has the same \($0.field.split(separator: ".").last.map { String($0.dropLast()) } ?? "value") \($0.value)" }
+                        ?? "a lead you may not see has the same e-mail or phone"
+                    throw CLIFailure(.refused, "already exists: \(which); add --allow-duplicate to create it anyway")
                 }
                 try output.print(lead, leadDetails(lead, names))
             }
