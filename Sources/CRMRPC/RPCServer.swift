@@ -12,8 +12,11 @@ public struct RPCServerConfiguration: Sendable {
     public var port: Int
     /// Frame size limits; a larger frame closes the connection with RESOURCE_EXHAUSTED.
     public var frameLimits: FrameLimits
-    /// Calls in flight on one connection; one more is answered RESOURCE_EXHAUSTED.
+    /// Calls in flight on one connection, running or waiting; one more is answered RESOURCE_EXHAUSTED.
     public var maxConcurrentCallsPerConnection: Int
+    /// Calls of one connection that run at once; the others wait their turn in order, so that a
+    /// client pipelining a thousand costly calls costs the server what a few do.
+    public var maxRunningCallsPerConnection: Int
     /// A connection with no traffic and no call in flight for this long is closed.
     public var idleTimeout: TimeAmount?
     /// Bounds on decoding each request.
@@ -51,10 +54,12 @@ public struct RPCServerConfiguration: Sendable {
         maxConnections: Int = 4_096,
         maxConnectionsPerPeer: Int = 256,
         frameDeadline: TimeAmount? = .seconds(30),
-        maxBufferedFrameBytes: Int = 256 * 1024 * 1024,
+        maxBufferedFrameBytes: Int = 64 * 1024 * 1024,
         maxUnsentBytesPerConnection: Int = 8 * 1024 * 1024,
-        maxUnsentBytes: Int = 128 * 1024 * 1024
+        maxUnsentBytes: Int = 128 * 1024 * 1024,
+        maxRunningCallsPerConnection: Int = 32
     ) {
+        self.maxRunningCallsPerConnection = maxRunningCallsPerConnection
         self.maxUnsentBytesPerConnection = maxUnsentBytesPerConnection
         self.maxUnsentBytes = maxUnsentBytes
         self.maxConnections = maxConnections

@@ -42,8 +42,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     private let admission: ServerAdmission
     /// Bytes of large answers written and not yet taken by the socket.
     private var unsent = 0
-    /// Frames read while the connection was over its unsent bound, in order.
-    private var parked = CircularBuffer<Frame>()
+    /// Calls read and not started (the connection over its unsent bound, or its running calls
+    /// at their limit), in order.
+    private var parked = CircularBuffer<(header: RpcV1.RequestHeader, body: ByteBuffer)>()
+    private var startingWaiting = false
     /// Whether a read was held back while over the bound.
     private var readWithheld = false
     /// Whether the client closed its sending side: the connection closes once every call read is answered.
@@ -75,9 +77,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            while !parked.isEmpty && !full && !closing {
-                serve(parked.removeFirst())
-            }
+            startWaiting()
             if readWithheld && !full {
                 readWithheld = false
                 context.read()
@@ -138,19 +138,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let frame = unwrapInboundIn(data)
-        guard parked.isEmpty && !full else {
-            // Reads stop while full, so only what was already read lands here.
-            guard parked.count < configuration.maxConcurrentCallsPerConnection else {
-                closeWithError(RPCError(.resourceExhausted, "the client sends calls and reads no answers (\(unsent) bytes unread)"))
-                return
-            }
-            parked.append(frame)
-            return
-        }
-        serve(frame)
-    }
-
-    private func serve(_ frame: Frame) {
         let header: RpcV1.RequestHeader
         do {
             header = try RpcV1.RequestHeader(buffer: frame.header, limits: configuration.decodeLimits)
@@ -164,7 +151,23 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         }
         switch header.kind {
         case .cancel:
-            cancel(header.callId)
+            // At once, for a running call or a waiting one (which then never starts).
+            if let index = parked.firstIndex(where: { $0.header.callId == header.callId }) {
+                parked.remove(at: index)
+            } else {
+                cancel(header.callId)
+            }
+        case .open where !parked.isEmpty || full || calls.count >= configuration.maxRunningCallsPerConnection:
+            // Waits its turn: reads stop while full, and only so many calls run at once.
+            guard parked.count + calls.count < configuration.maxConcurrentCallsPerConnection else {
+                if full {
+                    closeWithError(RPCError(.resourceExhausted, "the client sends calls and reads no answers (\(unsent) bytes unread)"))
+                } else {
+                    writeFinal(header.callId, .failure(RPCError(.resourceExhausted, "more than \(configuration.maxConcurrentCallsPerConnection) calls in flight on one connection")))
+                }
+                return
+            }
+            parked.append((header, frame.body))
         case .open:
             open(header, body: frame.body)
         default:
@@ -173,6 +176,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
                 return
             }
             writeFinal(header.callId, .failure(RPCError.invalidArgument(field: "kind", "must be FRAME_KIND_OPEN or FRAME_KIND_CANCEL")))
+        }
+    }
+
+    /// Starts the calls that wait, in order, while there is room.
+    private func startWaiting() {
+        guard !startingWaiting else { return }  // a call that finishes at once must not recurse
+        startingWaiting = true
+        defer { startingWaiting = false }
+        while !parked.isEmpty && !full && !closing && calls.count < configuration.maxRunningCallsPerConnection {
+            let (header, body) = parked.removeFirst()
+            open(header, body: body)
         }
     }
 
@@ -279,6 +293,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         call.timer?.cancel()
         let code = writeFinal(id, outcome.mapError(Self.rpcError))
         record(call, code: code)
+        startWaiting()
         closeIfDrained()
     }
 
@@ -287,6 +302,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         call.task?.cancel()
         writeFinal(id, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout) ms exceeded")))
         record(call, code: .deadlineExceeded)
+        startWaiting()
         closeIfDrained()
     }
 
@@ -296,6 +312,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
         call.timer?.cancel()
         call.task?.cancel()
         record(call, code: .cancelled)
+        startWaiting()
         closeIfDrained()
     }
 
@@ -409,11 +426,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
     /// Stops taking calls; closes the connection once the calls in flight are done.
     func beginDraining() {
         draining = true
+        startWaiting()  // the calls that wait are told UNAVAILABLE
         closeIfDrained()
     }
 
     /// Cancels whatever is still running and closes.
     func forceClose() {
+        for (header, _) in parked {
+            writeFinal(header.callId, .failure(RPCError(.unavailable, "the server shut down before the call started")))
+        }
+        parked.removeAll()
         for (id, call) in calls {
             call.timer?.cancel()
             call.task?.cancel()
@@ -427,7 +449,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FlushCoalescing {
 
     private func closeIfDrained() {
         // Once every answer is out: closing sooner would drop the ones the socket has not taken.
-        guard draining || (inputClosed && parked.isEmpty), calls.isEmpty, unsent == 0, !closing, let context else { return }
+        guard draining || inputClosed, calls.isEmpty, parked.isEmpty, unsent == 0, !closing, let context else { return }
         context.flush()  // the last answers may still wait for this tick's flush
         context.close(promise: nil)
     }

@@ -58,6 +58,7 @@ final class ServerAdmission: Sendable {
 
     func releaseFrame(_ bytes: Int) {
         counts.withLockedValue { $0.bufferedBytes -= bytes }
+        MemoryTrim.released(bytes)
     }
 
     var bufferedFrameBytes: Int { counts.withLockedValue { $0.bufferedBytes } }
@@ -74,6 +75,7 @@ final class ServerAdmission: Sendable {
 
     func releaseUnsent(_ bytes: Int) {
         counts.withLockedValue { $0.unsentBytes -= bytes }
+        MemoryTrim.released(bytes)
     }
 
     var unsentBytes: Int { counts.withLockedValue { $0.unsentBytes } }

@@ -1,10 +1,5 @@
 import CRMRPC
 import NIOConcurrencyHelpers
-#if os(Linux)
-/// glibc's malloc_trim (malloc.h, which the Glibc module leaves out): gives free heap pages back.
-@_silgen_name("malloc_trim")
-private func malloc_trim(_ pad: Int) -> Int32
-#endif
 
 /// Bounds a kind of costly work (a CSV import, a rebuild): a few run at once, a few more wait
 /// their turn, and one more is refused at once with RESOURCE_EXHAUSTED, so that eight big
@@ -75,9 +70,7 @@ public final class WorkLimit: Sendable {
             return (nil, state.running == 0)
         }
         next?.resume()
-        #if os(Linux)
-        if idle { _ = malloc_trim(0) }
-        #endif
+        if idle { MemoryTrim.released(MemoryTrim.threshold) }
     }
 
     /// Work running now (for tests and metrics).

@@ -69,4 +69,31 @@ struct BackpressureTests {
         #expect(seen == [1: true, 2: true])
         await server.shutdown()
     }
+
+    @Test("of 200 slow calls pipelined on one connection, 32 run at once and the rest wait their turn; every one is answered, and a waiting one can be cancelled")
+    func runningCallsBounded() async throws {
+        let probe = Probe()
+        let server = try await startServer(probe: probe) { $0.maxRunningCallsPerConnection = 32 }
+        let raw = try RawConnection(port: server.port!)
+        for id in 1...200 as ClosedRange<UInt64> {
+            try raw.sendCall(id: id, method: ProbeMethods.sleep.path, body: try TestingV1.EchoRequest(text: "\(id)", delayMs: 50).serializedBytes())
+        }
+        let cancel = try RpcV1.RequestHeader(callId: 200, kind: .cancel).serializedBytes()
+        raw.sendFrame(header: cancel, body: [])
+        var answered: Set<UInt64> = []
+        while answered.count < 199, let frame = try await raw.readFrame() {
+            #expect(frame.header.status?.code == .ok)
+            answered.insert(frame.header.callId)
+        }
+        #expect(answered == Set(1...199))
+        // The most that ran at once, from the order of starts and finishes.
+        var running = 0, most = 0
+        for event in probe.all {
+            if event.hasPrefix("started:") { running += 1; most = max(most, running) }
+            if event.hasPrefix("finished:") || event.hasPrefix("cancelled:") { running -= 1 }
+        }
+        #expect(most <= 32 && most >= 16, "at most \(most) ran at once")
+        #expect(!probe.all.contains("started:200"))  // cancelled while it waited
+        await server.shutdown()
+    }
 }

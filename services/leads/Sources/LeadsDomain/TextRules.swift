@@ -2,8 +2,11 @@ import CRMDomain
 
 /// Checks shared by every free-text field.
 public enum TextRules {
-    /// Trims the ends and folds runs of white space into one space.
+    /// Trims the ends and folds runs of white space into one space. Text too long for any field
+    /// is left as it is: the length check that follows refuses it, and folding it would walk its
+    /// graphemes (a million combining marks are one, and slow to find).
     public static func collapsed(_ text: String) -> String {
+        guard text.utf8.count <= 64 * 1024 else { return text }
         // ASCII without runs of spaces (nearly every name and company) is already collapsed;
         // Unicode white space is only looked up for the rest.
         var previousSpace = true
