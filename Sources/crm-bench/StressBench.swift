@@ -198,8 +198,9 @@ struct HonestClient: Sendable {
             if ContinuousClock.now - lastLogin >= .seconds(1) {
                 lastLogin = .now
                 let signIn = RPCClient(host: "127.0.0.1", port: port)
-                _ = try await LeadsV1.Auth.Client(signIn).login(LeadsV1.LoginRequest(login: "admin", password: StressBench.adminPassword))
-                login = max(login, (ContinuousClock.now - lastLogin).seconds)
+                // A refused sign-in is a failed one: it counts as 99 s.
+                let signedIn = (try? await LeadsV1.Auth.Client(signIn).login(LeadsV1.LoginRequest(login: "admin", password: StressBench.adminPassword))) != nil
+                login = max(login, signedIn ? (ContinuousClock.now - lastLogin).seconds : 99)
                 await signIn.close()
             }
             let start = ContinuousClock.now

@@ -54,6 +54,24 @@ struct SignInGuardTests {
         #expect(both == 2)
         #expect(try await guardian.hash { 3 } == 3)
     }
+
+    @Test("one address holds at most its share of the queue; another address still gets in")
+    func perPeerShare() async throws {
+        let guardian = SignInGuard(policy: .init(hashing: 1, waiting: 10, perPeer: 1))
+        let gate = Gate()
+        let blocked: @Sendable () -> Int = {
+            while !gate.open.withLock({ $0 }) { usleep(1_000) }
+            return 1
+        }
+        async let flood = guardian.hash(peer: "10.0.0.66", blocked)
+        try await Task.sleep(for: .milliseconds(50))
+        let refused = await #expect(throws: RPCError.self) { try await guardian.hash(peer: "10.0.0.66") { 2 } }
+        #expect(refused?.message.contains("from this address") == true)
+        async let honest = guardian.hash(peer: "10.0.0.1") { 5 }
+        gate.open.withLock { $0 = true }
+        let results = try await (flood, honest)
+        #expect(results.0 == 1 && results.1 == 5)
+    }
 }
 
 final class Gate: Sendable {

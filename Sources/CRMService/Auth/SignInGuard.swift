@@ -13,6 +13,9 @@ public final class SignInGuard: Sendable {
         public var hashing: Int
         /// Sign-ins waiting for a hashing thread; one more is RESOURCE_EXHAUSTED.
         public var waiting: Int
+        /// Sign-ins from one address hashing or waiting at once: a flood from one address cannot
+        /// take the queue from everyone else.
+        public var perPeer: Int
         /// Failures of one login allowed before the delays start.
         public var freeFailuresPerLogin: Int
         /// Failures from one address allowed before the delays start (an office shares one).
@@ -24,11 +27,12 @@ public final class SignInGuard: Sendable {
         public var remembered: Int
 
         public init(
-            hashing: Int = 2, waiting: Int = 16, freeFailuresPerLogin: Int = 5, freeFailuresPerPeer: Int = 20,
+            hashing: Int = 2, waiting: Int = 16, perPeer: Int = 4, freeFailuresPerLogin: Int = 5, freeFailuresPerPeer: Int = 20,
             firstDelay: Duration = .seconds(1), longestDelay: Duration = .seconds(900), remembered: Int = 100_000
         ) {
             self.hashing = hashing
             self.waiting = waiting
+            self.perPeer = perPeer
             self.freeFailuresPerLogin = freeFailuresPerLogin
             self.freeFailuresPerPeer = freeFailuresPerPeer
             self.firstDelay = firstDelay
@@ -45,6 +49,7 @@ public final class SignInGuard: Sendable {
     private struct State {
         var failures: [String: Failures] = [:]
         var queued = 0
+        var queuedByPeer: [String: Int] = [:]
     }
 
     public let policy: Policy
@@ -74,15 +79,24 @@ public final class SignInGuard: Sendable {
         }
     }
 
-    /// Runs a password hash on the guard's own threads, or refuses at once when too many wait.
-    public func hash<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
-        let admitted = state.withLockedValue { state in
-            guard state.queued < policy.hashing + policy.waiting else { return false }
+    /// Runs a password hash on the guard's own threads, or refuses at once when too many wait
+    /// (in all, or from `peer`).
+    public func hash<T: Sendable>(peer: String = "", _ work: @escaping @Sendable () -> T) async throws -> T {
+        let refusal = state.withLockedValue { state -> String? in
+            guard state.queued < policy.hashing + policy.waiting else { return "sign-in is busy; try again in a moment" }
+            guard state.queuedByPeer[peer, default: 0] < policy.perPeer else { return "too many sign-ins at once from this address; try again in a moment" }
             state.queued += 1
-            return true
+            state.queuedByPeer[peer, default: 0] += 1
+            return nil
         }
-        guard admitted else { throw RPCError(.resourceExhausted, "sign-in is busy; try again in a moment") }
-        defer { state.withLockedValue { $0.queued -= 1 } }
+        if let refusal { throw RPCError(.resourceExhausted, refusal) }
+        defer {
+            state.withLockedValue { state in
+                state.queued -= 1
+                let left = state.queuedByPeer[peer, default: 1] - 1
+                state.queuedByPeer[peer] = left > 0 ? left : nil
+            }
+        }
         return try await pool.runIfActive(work)
     }
 

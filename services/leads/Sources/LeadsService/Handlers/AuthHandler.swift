@@ -25,7 +25,7 @@ struct AuthHandler: LeadsV1.Auth.ServiceProtocol {
         let hasher = env.hasher
         // Hash even for an unknown login, so timing does not tell which logins exist.
         let stored = found?.passwordHash ?? "pbkdf2-sha256$\(hasher.rounds)$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-        let matches = try await env.signIn.hash { hasher.verify(request.password, against: stored) }
+        let matches = try await env.signIn.hash(peer: peer) { hasher.verify(request.password, against: stored) }
         guard let (user, _) = found, matches, user.active else {
             env.signIn.failed(login: login, peer: peer)
             throw DomainError.unauthenticated("wrong login or password, or the user is deactivated")
