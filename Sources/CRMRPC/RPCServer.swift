@@ -57,7 +57,7 @@ public struct RPCServerConfiguration: Sendable {
         maxBufferedFrameBytes: Int = 64 * 1024 * 1024,
         maxUnsentBytesPerConnection: Int = 8 * 1024 * 1024,
         maxUnsentBytes: Int = 128 * 1024 * 1024,
-        maxRunningCallsPerConnection: Int = 32
+        maxRunningCallsPerConnection: Int = 8
     ) {
         self.maxRunningCallsPerConnection = maxRunningCallsPerConnection
         self.maxUnsentBytesPerConnection = maxUnsentBytesPerConnection
