@@ -48,9 +48,10 @@ extension CSV {
         }
         if chunkStart < data.count { chunks.append(Chunk(firstRecord: firstRecord, bytes: data[chunkStart...])) }
         let header = data[headerStart..<headerEnd]
-        // A byte-order mark past the file's start is text in the header's first field; sent
-        // first in a chunk it would be read as a mark and dropped, so it goes behind a mark.
-        if headerStart > start, header.starts(with: [0xEF, 0xBB, 0xBF]) { return (ArraySlice([0xEF, 0xBB, 0xBF] + header), chunks) }
+        // A byte-order mark the file does not start with (after blank lines, or a second one) is
+        // text in the header's first field; sent first in a chunk it would be read as a mark and
+        // dropped, so it goes behind a mark.
+        if header.starts(with: [0xEF, 0xBB, 0xBF]) { return (ArraySlice([0xEF, 0xBB, 0xBF] + header), chunks) }
         return (header, chunks)
     }
 }
