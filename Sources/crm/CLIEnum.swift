@@ -34,3 +34,4 @@ extension LeadsV1.Role: CLIEnum {}
 extension LeadsV1.UnitKind: CLIEnum {}
 extension LeadsV1.CatalogKind: CLIEnum {}
 extension LeadsV1.LeadView: CLIEnum {}
+extension LeadsV1.ImportMode: CLIEnum {}

@@ -194,7 +194,7 @@ struct Send: AsyncParsableCommand {
             }
             guard byFilter || filter.isEmpty else { throw CLIFailure(.usage, "give --lead or filter options, not both") }
             var request = CommsV1.SendRequest(templateId: template, leadIds: leads, dryRun: dryRun, allowEmptyValues: allowEmpty)
-            if byFilter { request.filter = try filter.filter }
+            if byFilter { request.filter = try await filter.filter(connection) }
             if byFilter && !dryRun && !yes {
                 // The preview and the count first: a mass message is not taken back.
                 var preview = request

@@ -6,8 +6,8 @@ import Foundation
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read the lead configuration; admins add catalog entries (other changes: `crm call LeadConfig ...`).",
-        subcommands: [Show.self, Catalog.self])
+        abstract: "Read the lead configuration; admins add catalog entries and choose the duplicate fields (other changes: `crm call LeadConfig ...`).",
+        subcommands: [Show.self, Catalog.self, Duplicates.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the lead types, statuses, catalogs, labels and the active definition.")
@@ -34,8 +34,9 @@ struct Config: AsyncParsableCommand {
                     })),
                     ("Priority labels", Table(header: ["level", "label", "supported"], rows: config.priorityLabels.map { [String($0.level), $0.label, $0.supported ? "yes" : "no"] })),
                     ("Importance labels", Table(header: ["level", "label", "supported"], rows: config.importanceLabels.map { [String($0.level), $0.label, $0.supported ? "yes" : "no"] })),
-                    ("Definitions", Table(header: ["id", "name", "default type", "convert on win", "active"], rows: config.definitions.map {
-                        [String($0.id), $0.name, String($0.defaultTypeId), $0.convertOnWin ? "yes" : "no", $0.active ? "yes" : "no"]
+                    ("Definitions", Table(header: ["id", "name", "default type", "convert on win", "duplicate fields", "active"], rows: config.definitions.map { d in
+                        [String(d.id), d.name, config.types.first { $0.id == d.defaultTypeId }?.name ?? String(d.defaultTypeId), d.convertOnWin ? "yes" : "no",
+                         (d.duplicateFields.isEmpty ? ["emails", "phones"] : d.duplicateFields).joined(separator: ", "), d.active ? "yes" : "no"]
                     })),
                     ("Custom fields", Table(header: ["id", "key", "label", "required", "active"], rows: config.customFields.map {
                         [String($0.id), $0.key, $0.label, $0.required ? "yes" : "no", $0.active ? "yes" : "no"]
@@ -45,6 +46,41 @@ struct Config: AsyncParsableCommand {
                     if !output.csv { print((i == 0 ? "" : "\n") + title + ":") }
                     output.printTable(table)
                 }
+            }
+        }
+    }
+
+    struct Duplicates: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set which fields make two leads duplicates (for create, import and duplicate searches).",
+            discussion: """
+                Fields: emails, phones, company_name (the company and the full name together) and custom_fields.KEY (or a \
+                custom field's key). Two leads sharing a value of any one of them are duplicates. With no fields, shows the \
+                active definition's; --reset goes back to e-mails and phones. Admins only; existing leads are indexed again.
+                """)
+        @Argument(help: "The fields, in the order they are checked.") var fields: [String] = []
+        @Flag(help: "Back to the default: e-mails and phones.") var reset = false
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await reporting {
+                if reset && !fields.isEmpty { throw CLIFailure(.usage, "give fields or --reset, not both") }
+                let options = try connection.signedIn(changing: !fields.isEmpty || reset)
+                let definition = try await connection.withLeads { rpc in
+                    let client = LeadsV1.LeadConfig.Client(rpc)
+                    let config = try await client.getConfiguration(LeadsV1.GetConfigurationRequest(), options: options)
+                    guard var active = config.definitions.first(where: \.active) else { throw CLIFailure(.failed, "no lead definition is active") }
+                    guard !fields.isEmpty || reset else { return active }
+                    let keys = Set(config.customFields.map(\.key))
+                    // A custom field's key alone is taken as custom_fields.KEY, as an import's header is.
+                    active.duplicateFields = fields.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                        .filter { !$0.isEmpty }.map { keys.contains($0) ? "custom_fields.\($0)" : $0 }
+                    return try await client.saveDefinition(LeadsV1.SaveDefinitionRequest(definition: active), options: options)
+                }
+                if output.json { return try output.printJSON(definition) }
+                let shown = definition.duplicateFields.isEmpty ? ["emails", "phones"] : definition.duplicateFields
+                print("Duplicates of definition \(definition.name): leads sharing \(shown.joined(separator: " or ")).")
             }
         }
     }

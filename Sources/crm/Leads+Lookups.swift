@@ -36,7 +36,7 @@ extension Leads {
                     try await client.listAssignments(LeadsV1.ListAssignmentsRequest(leadId: id, pageSize: 500), options: options)
                 }
                 func target(_ unit: Int64, _ user: Int64) -> String {
-                    [unit != 0 ? "unit \(unit)" : "", names.user(user)].filter { !$0.isEmpty }.joined(separator: ", ")
+                    [names.unit(unit), names.user(user)].filter { !$0.isEmpty }.joined(separator: ", ")
                 }
                 try output.print(list, Table(header: ["when", "by", "from", "to", "rule", "note"], rows: list.assignments.map {
                     [showTime($0.assignedAt), names.user($0.assignedBy), target($0.fromUnitId, $0.fromUserId), target($0.toUnitId, $0.toUserId),

@@ -27,11 +27,17 @@ extension Leads {
         func run() async throws {
             try await reporting {
                 let options = try connection.signedIn()
-                let response = try await connection.withLeads { rpc in
+                let leadFilter = ids.isEmpty ? try await filter.filter(connection) : LeadsV1.LeadFilter()
+                let (response, target) = try await connection.withLeads { rpc in
                     let client = LeadsV1.Leads.Client(rpc)
                     var userID: Int64 = 0
                     if let user { userID = try await userIDFor(user, rpc, options) }
-                    let targets = ids.isEmpty ? try await matching(try filter.filter, client, options) : ids
+                    var target = user ?? ""
+                    if let unitID {
+                        let unit = try? await LeadsV1.Directory.Client(rpc).getUnit(LeadsV1.GetUnitRequest(id: unitID), options: options)
+                        target = "unit " + (unit?.name ?? String(unitID))
+                    }
+                    let targets = ids.isEmpty ? try await matching(leadFilter, client, options) : ids
                     // In batches, so that a long assignment shows progress and each batch commits on its own.
                     let progress = Progress(label: "Assigning")
                     var total = LeadsV1.AssignLeadsResponse()
@@ -45,15 +51,18 @@ extension Leads {
                         total.failures += part.failures
                     }
                     progress.finish()
-                    return total
+                    return (total, target)
                 }
-                try output.print(response, {
-                    var table = Table(header: ["id", "result"])
-                    for id in response.assignedIds { table.rows.append([String(id), "assigned"]) }
-                    for f in response.failures { table.rows.append([String(f.id), f.status.map { "\(CLIFailure.name(of: $0.code)): \($0.message)" } ?? "failed"]) }
-                    return table
-                }())
-                if !output.json && !output.csv { print("Assigned \(response.assignedIds.count) leads; \(response.failures.count) could not be.") }
+                // A person reads a summary and the leads that could not be assigned; --csv and
+                // --json have a row per lead for scripts.
+                var table = Table(header: ["id", "result"])
+                if output.csv { for id in response.assignedIds { table.rows.append([String(id), "assigned"]) } }
+                for f in response.failures { table.rows.append([String(f.id), f.status.map { "\(CLIFailure.name(of: $0.code)): \($0.message)" } ?? "failed"]) }
+                if output.json || output.csv || !table.rows.isEmpty { try output.print(response, table) }
+                if !output.json && !output.csv {
+                    let failures = response.failures.isEmpty ? "" : "; \(response.failures.count) could not be (listed above)"
+                    print("Assigned \(response.assignedIds.count) \(response.assignedIds.count == 1 ? "lead" : "leads") to \(target)\(failures).")
+                }
                 if !response.failures.isEmpty && response.assignedIds.isEmpty { throw ExitCode(CLIFailure.Kind.failed.rawValue) }
             }
         }
@@ -110,8 +119,8 @@ extension Leads {
                     for e in history.entries {
                         let changes = e.changes.isEmpty ? [LeadsV1.FieldChange()] : e.changes
                         for (i, c) in changes.enumerated() {
-                            table.rows.append(i == 0 ? [showTime(e.at), names.user(e.actorId), e.action + (e.reason.isEmpty ? "" : " (\(e.reason))"), c.field, c.oldValue, c.newValue]
-                                                     : ["", "", "", c.field, c.oldValue, c.newValue])
+                            let change = [ChangeText.field(c.field), ChangeText.value(c.field, c.oldValue, names), ChangeText.value(c.field, c.newValue, names)]
+                            table.rows.append((i == 0 ? [showTime(e.at), names.user(e.actorId), e.action + (e.reason.isEmpty ? "" : " (\(e.reason))")] : ["", "", ""]) + change)
                         }
                     }
                     return table

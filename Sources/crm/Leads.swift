@@ -26,7 +26,7 @@ struct Leads: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = LeadsV1.ListLeadsRequest(filter: try filter.filter, sort: sortKeys(sort), pageSize: limit, pageToken: page)
+                let request = LeadsV1.ListLeadsRequest(filter: try await filter.filter(connection), sort: sortKeys(sort), pageSize: limit, pageToken: page)
                 let (page, names) = try await connection.withLeads(naming: output) { client, options in
                     try await client.listLeads(request, options: options)
                 }
@@ -34,7 +34,7 @@ struct Leads: AsyncParsableCommand {
                     var table = Table(header: ["id", "name", "company", "state", "status", "priority", "owner", "assigned", "expected"])
                     for l in page.leads {
                         table.rows.append([String(l.id), l.fullName, l.company, l.state.cliName, names.status(l.statusId), String(l.priority),
-                                           names.user(l.ownerId), assignee(l), showTime(l.expectedCompletionAt)])
+                                           names.user(l.ownerId), assignee(l, names), showTime(l.expectedCompletionAt)])
                     }
                     return table
                 }())
@@ -215,9 +215,9 @@ struct LeadFieldOptions: ParsableArguments {
     }
 }
 
-/// Who a lead is assigned to, for a table cell.
-func assignee(_ l: LeadsV1.Lead) -> String {
-    l.assignedUserId != 0 ? "user \(l.assignedUserId)" : l.assignedUnitId != 0 ? "unit \(l.assignedUnitId)" : ""
+/// Who a lead is assigned to, for a table cell: the user's login, else the unit's name.
+func assignee(_ l: LeadsV1.Lead, _ names: Names) -> String {
+    l.assignedUserId != 0 ? names.user(l.assignedUserId) : names.unit(l.assignedUnitId)
 }
 
 /// One lead, field by field, with names for its type, status and catalog entries.
@@ -230,7 +230,7 @@ func leadDetails(_ lead: LeadsV1.Lead, _ names: Names) -> Table {
         ("priority", lead.priority == 0 ? "" : String(lead.priority)), ("importance", lead.importance == 0 ? "" : String(lead.importance)),
         ("probability", lead.probability == 0 ? "" : "\(lead.probability)%"),
         ("amount", lead.targetAmount.map { String(format: "%.2f %@", Double($0.amountMinor) / 100, $0.currency) } ?? ""),
-        ("owner", names.user(lead.ownerId)), ("assigned", assignee(lead)),
+        ("owner", names.user(lead.ownerId)), ("assigned", assignee(lead, names)),
         ("contact on", showTime(lead.contactOn)), ("started", showTime(lead.startedAt)), ("expected", showTime(lead.expectedCompletionAt)),
         ("completed", showTime(lead.completedAt)), ("lost reason", names.catalog(lead.lostReasonId)),
     ]

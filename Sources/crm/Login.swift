@@ -65,11 +65,17 @@ struct WhoAmI: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let options = try connection.signedIn()
-            let user = try await connection.withLeads { rpc in try await LeadsV1.Auth.Client(rpc).whoAmI(LeadsV1.WhoAmIRequest(), options: options) }
+            let (user, unit) = try await connection.withLeads { rpc in
+                let user = try await LeadsV1.Auth.Client(rpc).whoAmI(LeadsV1.WhoAmIRequest(), options: options)
+                guard user.unitId != 0 else { return (user, "") }
+                // The unit by name; an agent may not read units, and then its id is all there is.
+                let unit = try? await LeadsV1.Directory.Client(rpc).getUnit(LeadsV1.GetUnitRequest(id: user.unitId), options: options)
+                return (user, unit?.name ?? "unit \(user.unitId)")
+            }
             if output.json {
                 try output.printJSON(user)
             } else {
-                print("\(user.name) (\(user.login)), \(user.role.cliName)\(user.unitId != 0 ? ", unit \(user.unitId)" : "")")
+                print("\(user.name) (\(user.login)), \(user.role.cliName)\(unit.isEmpty ? "" : ", \(unit)")")
             }
         }
     }

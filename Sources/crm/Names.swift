@@ -9,16 +9,21 @@ struct Names {
     var statuses: [Int64: String] = [:]
     var catalog: [Int64: String] = [:]
     var users: [Int64: String] = [:]
+    var units: [Int64: String] = [:]
+    var customTypes: [String: LeadsV1.CustomFieldType] = [:]
 
-    /// Reads the configuration and the users (the first 500) from crm-leads.
+    /// Reads the configuration, the users and the units (the first 500 of each) from crm-leads.
     static func load(_ rpc: RPCClient, _ options: CallOptions) async throws -> Names {
         let config = try await LeadsV1.LeadConfig.Client(rpc).getConfiguration(LeadsV1.GetConfigurationRequest(), options: options)
         let users = try await LeadsV1.Directory.Client(rpc).listUsers(LeadsV1.ListUsersRequest(pageSize: 500), options: options)
+        let units = try await LeadsV1.Directory.Client(rpc).listUnits(LeadsV1.ListUnitsRequest(pageSize: 500), options: options)
         var names = Names()
         for t in config.types { names.types[t.id] = t.name }
         for s in config.statuses { names.statuses[s.id] = s.name }
         for c in config.catalog { names.catalog[c.id] = c.name }
+        for f in config.customFields { names.customTypes[f.key] = f.type }
         for u in users.users { names.users[u.id] = u.login }
+        for u in units.units { names.units[u.id] = u.name }
         return names
     }
 
@@ -26,6 +31,7 @@ struct Names {
     func status(_ id: Int64) -> String { id == 0 ? "" : statuses[id] ?? String(id) }
     func catalog(_ id: Int64) -> String { id == 0 ? "" : catalog[id] ?? String(id) }
     func user(_ id: Int64) -> String { id == 0 ? "" : users[id] ?? "user \(id)" }
+    func unit(_ id: Int64) -> String { id == 0 ? "" : units[id] ?? "unit \(id)" }
 }
 
 extension ConnectionOptions {

@@ -33,8 +33,8 @@ struct Reports: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Rows per page (1-500).", valueName: "n")) var limit: Int32 = 50
         @Option(help: ArgumentHelp("The next page: the token the previous page printed.", valueName: "token")) var page = ""
 
-        var request: ReportsV1.ListLeadRowsRequest {
-            get throws { ReportsV1.ListLeadRowsRequest(filter: try filter.filter, sort: sortKeys(sort), pageSize: limit, pageToken: page) }
+        func request(_ connection: ConnectionOptions) async throws -> ReportsV1.ListLeadRowsRequest {
+            ReportsV1.ListLeadRowsRequest(filter: try await filter.filter(connection), sort: sortKeys(sort), pageSize: limit, pageToken: page)
         }
     }
 
@@ -88,7 +88,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = try list.request
+                let request = try await list.request(connection)
                 try printPage(try await connection.withReports { c, o in try await c.listAllLeads(request, options: o) }, output)
             }
         }
@@ -102,7 +102,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = try list.request
+                let request = try await list.request(connection)
                 try printPage(try await connection.withReports { c, o in try await c.listMyLeads(request, options: o) }, output)
             }
         }
@@ -119,7 +119,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.ListOverdueLeadsRequest(asOf: try CLITime.parse(at, "--at"), filter: try filter.filter, pageSize: limit, pageToken: page)
+                let request = ReportsV1.ListOverdueLeadsRequest(asOf: try CLITime.parse(at, "--at"), filter: try await filter.filter(connection), pageSize: limit, pageToken: page)
                 try printPage(try await connection.withReports { c, o in try await c.listOverdueLeads(request, options: o) }, output)
             }
         }
@@ -133,7 +133,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.CountByTypeAndStatusRequest(filter: try filter.filter)
+                let request = ReportsV1.CountByTypeAndStatusRequest(filter: try await filter.filter(connection))
                 let answer = try await connection.withReports { c, o in try await c.countByTypeAndStatus(request, options: o) }
                 let top = Double(answer.counts.map(\.count).max() ?? 0)
                 try output.print(answer, Table(header: ["type", "status", "state", "leads", ""], rows: answer.counts.map {
@@ -151,7 +151,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.PipelineRequest(filter: try filter.filter)
+                let request = ReportsV1.PipelineRequest(filter: try await filter.filter(connection))
                 let answer = try await connection.withReports { c, o in try await c.pipeline(request, options: o) }
                 let top = Double(answer.stages.map(\.count).max() ?? 0)
                 try output.print(answer, Table(header: ["state", "leads", "", "target", "weighted"], rows: answer.stages.map { s in
@@ -177,7 +177,7 @@ struct Reports: AsyncParsableCommand {
                 let request = ReportsV1.ConversionRatesRequest(
                     groupBy: try ReportsV1.ConversionGrouping(cliName: grouping, option: "--by"),
                     created: try range(from, to),
-                    filter: try filter.filter)
+                    filter: try await filter.filter(connection))
                 let answer = try await connection.withReports { c, o in try await c.conversionRates(request, options: o) }
                 try output.print(answer, Table(header: ["group", "leads", "won", "lost", "cancelled", "open", "rate", ""], rows: answer.rates.map { r in
                     [r.label, String(r.total), String(r.won), String(r.lost), String(r.cancelled), String(r.open),
@@ -262,20 +262,18 @@ struct Reports: AsyncParsableCommand {
             "conversion": .conversion, "workload": .workload, "work": .work,
         ]
 
-        var query: ReportsV1.ReportQuery {
-            get throws {
-                guard let kind = Self.kinds[report] else {
-                    throw CLIFailure(.usage, "the report must be one of \(Self.kinds.keys.sorted().joined(separator: ", ")) (got \"\(report)\")")
-                }
-                var q = ReportsV1.ReportQuery(kind: kind, filter: try filter.filter, sort: sortKeys(sort), asOf: try CLITime.parse(at, "--at"))
-                q.created = try Reports.range(from, to)
-                if kind == .conversion { q.conversionGrouping = try ReportsV1.ConversionGrouping(cliName: grouping ?? "source", option: "--by") }
-                if kind == .work {
-                    q.workKind = try RpcV1.EntityKind(cliName: workKind, option: "--work-kind")
-                    q.workGrouping = try ReportsV1.WorkGrouping(cliName: grouping ?? "type", option: "--by")
-                }
-                return q
+        func query(_ connection: ConnectionOptions) async throws -> ReportsV1.ReportQuery {
+            guard let kind = Self.kinds[report] else {
+                throw CLIFailure(.usage, "the report must be one of \(Self.kinds.keys.sorted().joined(separator: ", ")) (got \"\(report)\")")
             }
+            var q = ReportsV1.ReportQuery(kind: kind, filter: try await filter.filter(connection), sort: sortKeys(sort), asOf: try CLITime.parse(at, "--at"))
+            q.created = try Reports.range(from, to)
+            if kind == .conversion { q.conversionGrouping = try ReportsV1.ConversionGrouping(cliName: grouping ?? "source", option: "--by") }
+            if kind == .work {
+                q.workKind = try RpcV1.EntityKind(cliName: workKind, option: "--work-kind")
+                q.workGrouping = try ReportsV1.WorkGrouping(cliName: grouping ?? "type", option: "--by")
+            }
+            return q
         }
     }
 
@@ -287,7 +285,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.ExportReportRequest(query: try query.query)
+                let request = ReportsV1.ExportReportRequest(query: try await query.query(connection))
                 let sink: FileHandle
                 if let output {
                     guard FileManager.default.createFile(atPath: output, contents: nil) else { throw CLIFailure(.usage, "cannot write \(output)") }
@@ -325,7 +323,7 @@ struct Reports: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let request = ReportsV1.ChartRequest(query: try query.query, chart: try ReportsV1.ChartKind(cliName: style, option: "--style"), width: width, height: height)
+                let request = ReportsV1.ChartRequest(query: try await query.query(connection), chart: try ReportsV1.ChartKind(cliName: style, option: "--style"), width: width, height: height)
                 let chart = try await connection.withReports { c, o in try await c.drawChart(request, options: o) }
                 guard FileManager.default.createFile(atPath: svg, contents: Data(chart.data)) else { throw CLIFailure(.usage, "cannot write \(svg)") }
                 print("Wrote the chart to \(svg).")

@@ -46,10 +46,11 @@ struct Units: AsyncParsableCommand {
                 let unit = try await connection.withLeads { rpc in
                     var managerID: Int64 = 0
                     if let manager { managerID = try await userIDFor(manager, rpc, options) }
-                    return try await LeadsV1.Directory.Client(rpc).createUnit(
-                        LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: name, kind: unitKind, managerId: managerID, active: true)), options: options)
+                    return (try await LeadsV1.Directory.Client(rpc).createUnit(
+                        LeadsV1.CreateUnitRequest(unit: LeadsV1.UnitInput(name: name, kind: unitKind, managerId: managerID, active: true)), options: options),
+                            output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try output.print(unit, unitDetails(unit))
+                try output.print(unit.0, unitDetails(unit.0, unit.1))
             }
         }
     }
@@ -74,16 +75,17 @@ struct Units: AsyncParsableCommand {
                     if let manager { managerID = try await userIDFor(manager, rpc, options) }
                     let current = try await client.getUnit(LeadsV1.GetUnitRequest(id: id), options: options)
                     let input = LeadsV1.UnitInput(name: name ?? "", managerId: managerID, active: active ?? false)
-                    return try await client.updateUnit(LeadsV1.UpdateUnitRequest(id: id, version: current.version, unit: input, updateMask: mask),
-                                                       options: options.with(idempotencyKey: UUID().uuidString))
+                    return (try await client.updateUnit(LeadsV1.UpdateUnitRequest(id: id, version: current.version, unit: input, updateMask: mask),
+                                                        options: options.with(idempotencyKey: UUID().uuidString)),
+                            output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try output.print(unit, unitDetails(unit))
+                try output.print(unit.0, unitDetails(unit.0, unit.1))
             }
         }
     }
 }
 
-private func unitDetails(_ u: LeadsV1.Unit) -> Table {
-    details([("id", String(u.id)), ("name", u.name), ("kind", u.kind.cliName), ("manager", u.managerId == 0 ? "" : "user \(u.managerId)"),
+private func unitDetails(_ u: LeadsV1.Unit, _ names: Names) -> Table {
+    details([("id", String(u.id)), ("name", u.name), ("kind", u.kind.cliName), ("manager", names.user(u.managerId)),
              ("active", u.active ? "yes" : "no"), ("version", String(u.version))])
 }

@@ -23,8 +23,10 @@ struct Users: AsyncParsableCommand {
                 let request = LeadsV1.ListUsersRequest(unitId: unit, role: try role.map { try LeadsV1.Role(cliName: $0, option: "--role") } ?? .unspecified,
                                                        activeOnly: !inactive, text: text, pageSize: 500)
                 let options = try connection.signedIn()
-                let users = try await connection.withLeads { rpc in try await LeadsV1.Directory.Client(rpc).listUsers(request, options: options) }
-                try output.print(users, Table(header: ["id", "login", "name", "e-mail", "role", "unit", "active"], rows: users.users.map(row)))
+                let (users, names) = try await connection.withLeads { rpc in
+                    (try await LeadsV1.Directory.Client(rpc).listUsers(request, options: options), output.json ? Names() : try await Names.load(rpc, options))
+                }
+                try output.print(users, Table(header: ["id", "login", "name", "e-mail", "role", "unit", "active"], rows: users.users.map { row($0, names) }))
             }
         }
     }
@@ -45,10 +47,11 @@ struct Users: AsyncParsableCommand {
                 let input = LeadsV1.UserInput(login: login, name: name, email: email, role: try LeadsV1.Role(cliName: role, option: "--role"), unitId: unit, active: true)
                 let password = try readPassword("Password for \(login): ")
                 let options = try connection.signedIn(changing: true)
-                let user = try await connection.withLeads { rpc in
-                    try await LeadsV1.Directory.Client(rpc).createUser(LeadsV1.CreateUserRequest(user: input, password: password), options: options)
+                let (user, names) = try await connection.withLeads { rpc in
+                    (try await LeadsV1.Directory.Client(rpc).createUser(LeadsV1.CreateUserRequest(user: input, password: password), options: options),
+                     output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try output.print(user, userDetails(user))
+                try output.print(user, userDetails(user, names))
             }
         }
     }
@@ -72,13 +75,14 @@ struct Users: AsyncParsableCommand {
                     .filter(\.1).map(\.0)
                 guard !mask.isEmpty else { throw CLIFailure(.usage, "give at least one of --name, --email, --role, --unit, --enable-active, --disable-active") }
                 let options = try connection.signedIn()
-                let user = try await connection.withLeads { rpc in
+                let (user, names) = try await connection.withLeads { rpc in
                     let client = LeadsV1.Directory.Client(rpc)
                     let current = try await client.getUser(LeadsV1.GetUserRequest(id: id), options: options)
-                    return try await client.updateUser(LeadsV1.UpdateUserRequest(id: id, version: current.version, user: input, updateMask: mask),
-                                                       options: options.with(idempotencyKey: UUID().uuidString))
+                    return (try await client.updateUser(LeadsV1.UpdateUserRequest(id: id, version: current.version, user: input, updateMask: mask),
+                                                        options: options.with(idempotencyKey: UUID().uuidString)),
+                            output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try output.print(user, userDetails(user))
+                try output.print(user, userDetails(user, names))
             }
         }
     }
@@ -101,11 +105,11 @@ struct Users: AsyncParsableCommand {
     }
 }
 
-private func row(_ u: LeadsV1.User) -> [String] {
-    [String(u.id), u.login, u.name, u.email, u.role.cliName, u.unitId == 0 ? "" : String(u.unitId), u.active ? "yes" : "no"]
+private func row(_ u: LeadsV1.User, _ names: Names) -> [String] {
+    [String(u.id), u.login, u.name, u.email, u.role.cliName, names.unit(u.unitId), u.active ? "yes" : "no"]
 }
 
-private func userDetails(_ u: LeadsV1.User) -> Table {
+private func userDetails(_ u: LeadsV1.User, _ names: Names) -> Table {
     details([("id", String(u.id)), ("login", u.login), ("name", u.name), ("e-mail", u.email), ("role", u.role.cliName),
-             ("unit", u.unitId == 0 ? "" : String(u.unitId)), ("active", u.active ? "yes" : "no"), ("version", String(u.version))])
+             ("unit", names.unit(u.unitId)), ("active", u.active ? "yes" : "no"), ("version", String(u.version))])
 }

@@ -84,15 +84,24 @@ extension TransactionWriter {
         }
         let method = context.method.path
         let hash = IdempotencyKeys.requestHash()
-        let bytes = try await write { db -> [UInt8] in
+        let (bytes, replayed) = try await write { db -> ([UInt8], Bool) in
             if let first = try IdempotencyKeys.answer(db, callerID: caller.userID, method: method, key: key, requestHash: hash) {
-                return first
+                return (first, true)
             }
             let bytes = try answer(try body(db)).serializedBytes()
             try AnswerBudget.require(bytes: bytes.count, of: "the answer")
             try IdempotencyKeys.save(db, callerID: caller.userID, method: method, key: key, requestHash: hash, response: bytes, at: now)
-            return bytes
+            return (bytes, false)
         }
-        return try Response(serializedBytes: bytes)
+        let response = try Response(serializedBytes: bytes)
+        guard replayed, var marked = response as? any ReplayableAnswer else { return response }
+        marked.markReplayed()
+        return marked as! Response
     }
+}
+
+/// An answer that says when it is a stored one replayed for a retry (an import's summary tells
+/// a person "nothing changed" rather than repeat the first run's counts as if new).
+public protocol ReplayableAnswer: WireMessage {
+    mutating func markReplayed()
 }

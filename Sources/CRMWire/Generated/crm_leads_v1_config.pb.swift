@@ -372,10 +372,16 @@ extension LeadsV1 {
         public var active: Bool = false
         /// Bumped by every change.
         public var version: Int64 = 0
+        /// Which fields make two leads duplicates while this definition is active, for CreateLead,
+        /// ImportLeads and FindDuplicates alike: "emails", "phones", "company_name" (the company and
+        /// the full name together, case and spacing aside) and "custom_fields.KEY" (a value of that
+        /// custom field). Two leads sharing a value of any one field are duplicates. Empty means
+        /// "emails" and "phones".
+        public var duplicateFields: [String] = []
 
         public init() {}
 
-        public init(id: Int64 = 0, name: String = "", allowedTypeIds: [Int64] = [], defaultTypeId: Int64 = 0, convertOnWin: Bool = false, createOpportunityOnWin: Bool = false, defaultPriority: Int32 = 0, defaultImportance: Int32 = 0, active: Bool = false, version: Int64 = 0) {
+        public init(id: Int64 = 0, name: String = "", allowedTypeIds: [Int64] = [], defaultTypeId: Int64 = 0, convertOnWin: Bool = false, createOpportunityOnWin: Bool = false, defaultPriority: Int32 = 0, defaultImportance: Int32 = 0, active: Bool = false, version: Int64 = 0, duplicateFields: [String] = []) {
             self.id = id
             self.name = name
             self.allowedTypeIds = allowedTypeIds
@@ -386,6 +392,7 @@ extension LeadsV1 {
             self.defaultImportance = defaultImportance
             self.active = active
             self.version = version
+            self.duplicateFields = duplicateFields
         }
     }
 
@@ -845,6 +852,7 @@ extension LeadsV1.LeadDefinition: WireMessage, CBridged {
         defaultImportance = c.default_importance
         active = c.active != 0
         version = c.version
+        duplicateFields = CBridge.array(c.duplicate_fields, count: c.n_duplicate_fields) { CBridge.string($0) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__LeadDefinition> {
@@ -861,6 +869,8 @@ extension LeadsV1.LeadDefinition: WireMessage, CBridged {
         c.pointee.default_importance = defaultImportance
         c.pointee.active = active ? 1 : 0
         c.pointee.version = version
+        c.pointee.n_duplicate_fields = duplicateFields.count
+        c.pointee.duplicate_fields = try arena.map(duplicateFields) { (element: String) throws(WireError) -> UnsafeMutablePointer<CChar>? in try arena.string(element, field: "duplicate_fields") }
         return c
     }
 }

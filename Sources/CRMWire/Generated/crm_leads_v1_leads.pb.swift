@@ -81,6 +81,125 @@ extension LeadsV1 {
         }
     }
 
+    /// What an import does with the leads its rows match (by ImportLeadsRequest.match_on).
+    public enum ImportMode: Sendable, Hashable, CaseIterable {
+        /// Create a lead for each row; a row matching a lead is a duplicate, skipped unless
+        /// allow_duplicates.
+        case create
+        /// Update the lead each row matches with the row's non-empty cells; a row matching none fails.
+        case update
+        /// Update the lead a row matches; create one for a row matching none.
+        case upsert
+        /// A value this version of the contract does not know, kept as it is.
+        case unrecognized(Int32)
+
+        /// The known values.
+        public static let allCases: [ImportMode] = [.create, .update, .upsert]
+
+        public init(protoValue: Int32) {
+            switch protoValue {
+                case 0: self = .create
+                case 1: self = .update
+                case 2: self = .upsert
+                default: self = .unrecognized(protoValue)
+            }
+        }
+
+        public var protoValue: Int32 {
+            switch self {
+                case .create: return 0
+                case .update: return 1
+                case .upsert: return 2
+                case .unrecognized(let value): return value
+            }
+        }
+
+        /// The value's name in the .proto file, such as "IMPORT_MODE_CREATE".
+        public var protoName: String {
+            switch self {
+                case .create: return "IMPORT_MODE_CREATE"
+                case .update: return "IMPORT_MODE_UPDATE"
+                case .upsert: return "IMPORT_MODE_UPSERT"
+                case .unrecognized(let value): return String(value)
+            }
+        }
+
+        /// The value named `protoName` in the .proto file, if there is one.
+        public init?(protoName: String) {
+            switch protoName {
+                case "IMPORT_MODE_CREATE": self = .create
+                case "IMPORT_MODE_UPDATE": self = .update
+                case "IMPORT_MODE_UPSERT": self = .upsert
+                default: return nil
+            }
+        }
+    }
+
+    /// What became of one row.
+    public enum RowOutcome: Sendable, Hashable, CaseIterable {
+        /// Not set.
+        case unspecified
+        /// A lead was created (or, on a dry run, would be).
+        case created
+        /// The lead it matched was updated (or would be).
+        case updated
+        /// The lead it matched already had every value the row gives.
+        case unchanged
+        /// Skipped: its errors say why.
+        case failed
+        /// A value this version of the contract does not know, kept as it is.
+        case unrecognized(Int32)
+
+        /// The known values.
+        public static let allCases: [RowOutcome] = [.unspecified, .created, .updated, .unchanged, .failed]
+
+        public init(protoValue: Int32) {
+            switch protoValue {
+                case 0: self = .unspecified
+                case 1: self = .created
+                case 2: self = .updated
+                case 3: self = .unchanged
+                case 4: self = .failed
+                default: self = .unrecognized(protoValue)
+            }
+        }
+
+        public var protoValue: Int32 {
+            switch self {
+                case .unspecified: return 0
+                case .created: return 1
+                case .updated: return 2
+                case .unchanged: return 3
+                case .failed: return 4
+                case .unrecognized(let value): return value
+            }
+        }
+
+        /// The value's name in the .proto file, such as "ROW_OUTCOME_UNSPECIFIED".
+        public var protoName: String {
+            switch self {
+                case .unspecified: return "ROW_OUTCOME_UNSPECIFIED"
+                case .created: return "ROW_OUTCOME_CREATED"
+                case .updated: return "ROW_OUTCOME_UPDATED"
+                case .unchanged: return "ROW_OUTCOME_UNCHANGED"
+                case .failed: return "ROW_OUTCOME_FAILED"
+                case .unrecognized(let value): return String(value)
+            }
+        }
+
+        /// The value named `protoName` in the .proto file, if there is one.
+        public init?(protoName: String) {
+            switch protoName {
+                case "ROW_OUTCOME_UNSPECIFIED": self = .unspecified
+                case "ROW_OUTCOME_CREATED": self = .created
+                case "ROW_OUTCOME_UPDATED": self = .updated
+                case "ROW_OUTCOME_UNCHANGED": self = .unchanged
+                case "ROW_OUTCOME_FAILED": self = .failed
+                default: return nil
+            }
+        }
+    }
+
     /// What changed in an event.
     public enum LeadEventType: Sendable, Hashable, CaseIterable {
         /// Not set.
@@ -1186,7 +1305,9 @@ extension LeadsV1 {
         }
     }
 
-    /// Looks for leads with the same normalised e-mail or phone.
+    /// Looks for leads that are duplicates of the values given, by the duplicate fields of the
+    /// active lead definition (LeadDefinition.duplicate_fields): e-mails and phones unless it says
+    /// otherwise. Values of fields the rule does not name are not looked for.
     public struct FindDuplicatesRequest: Sendable, Hashable {
         /// E-mails to look for.
         public var emails: [String] = []
@@ -1194,13 +1315,22 @@ extension LeadsV1 {
         public var phones: [String] = []
         /// Leave this lead out (when checking an existing lead).
         public var excludeId: Int64 = 0
+        /// With company, for the "company_name" field.
+        public var fullName: String = ""
+        /// With full_name, for the "company_name" field.
+        public var company: String = ""
+        /// Custom field values, for "custom_fields.KEY" fields.
+        public var customFields: [LeadsV1.CustomFieldValue] = []
 
         public init() {}
 
-        public init(emails: [String] = [], phones: [String] = [], excludeId: Int64 = 0) {
+        public init(emails: [String] = [], phones: [String] = [], excludeId: Int64 = 0, fullName: String = "", company: String = "", customFields: [LeadsV1.CustomFieldValue] = []) {
             self.emails = emails
             self.phones = phones
             self.excludeId = excludeId
+            self.fullName = fullName
+            self.company = company
+            self.customFields = customFields
         }
     }
 
@@ -1210,7 +1340,7 @@ extension LeadsV1 {
         public var leadId: Int64 = 0
         /// Its full name.
         public var fullName: String = ""
-        /// "email" or "phone".
+        /// "email", "phone", "company_name" or "custom_fields.KEY".
         public var matchedOn: String = ""
         /// The normalised value both share.
         public var value: String = ""
@@ -1274,8 +1404,8 @@ extension LeadsV1 {
         }
     }
 
-    /// Imports leads from CSV. Valid rows are created; bad rows are reported and skipped. With an
-    /// idempotency key, re-running the same import creates nothing new.
+    /// Imports leads from CSV. Valid rows are created (or update the leads they match); bad rows are
+    /// reported and skipped. With an idempotency key, re-running the same import changes nothing new.
     public struct ImportLeadsRequest: Sendable, Hashable {
         /// UTF-8 CSV with a header row (RFC 4180), at most 3 MiB and 5,000 rows; split larger files
         /// (each part with its first_row_number). Two imports run at once per service, four wait.
@@ -1284,26 +1414,59 @@ extension LeadsV1 {
         public var firstRowNumber: Int32 = 0
         /// The field of each column whose header does not name it, or "" to skip a column. Every
         /// other column is matched to LeadInput fields by its header (case and spaces aside; "email",
-        /// "phone", "type", "owner" and the like work, types and categories by name or id, owners by
-        /// login or id), and the read-only columns an export writes are skipped; any other header is
-        /// an error.
+        /// "phone", "type", "owner" and the like work, types, statuses, categories and lost reasons
+        /// by name or id, owners by login or id, custom fields by key or custom_fields.KEY), and the
+        /// read-only columns an export writes are skipped; any other header is an error. A status
+        /// (with "state", "started_at", "completed_at" and "lost_reason") puts a new lead where the
+        /// file says it stands, a lost one with its reason.
         public var mapping: [LeadsV1.ColumnMapping] = []
         /// Create rows whose e-mail or phone matches an existing lead.
         public var allowDuplicates: Bool = false
         /// Check every row and report, creating nothing.
         public var dryRun: Bool = false
-        /// The file's name, kept on the created leads' history.
+        /// The file's name, kept on the created and updated leads' history.
         public var fileName: String = ""
+        /// Create only (the default), update only, or both.
+        public var mode: LeadsV1.ImportMode = LeadsV1.ImportMode(protoValue: 0)
+        /// The fields a row is matched to an existing lead by, any one of them sufficing: "id" (the
+        /// lead's id, as an export writes it), "emails", "phones", and the active definition's other
+        /// duplicate fields ("company_name", "custom_fields.KEY": an id from another system or a
+        /// supply point code kept in a custom field). Empty means the duplicate fields. A row matching
+        /// two leads fails naming both. An update changes only the columns a row fills, under the
+        /// rules of UpdateLead (who may edit the lead, its owner and its fields); a row whose status,
+        /// state or lost reason differs from its lead's fails: those move by the life-cycle actions.
+        public var matchOn: [String] = []
 
         public init() {}
 
-        public init(csv: [UInt8] = [], firstRowNumber: Int32 = 0, mapping: [LeadsV1.ColumnMapping] = [], allowDuplicates: Bool = false, dryRun: Bool = false, fileName: String = "") {
+        public init(csv: [UInt8] = [], firstRowNumber: Int32 = 0, mapping: [LeadsV1.ColumnMapping] = [], allowDuplicates: Bool = false, dryRun: Bool = false, fileName: String = "", mode: LeadsV1.ImportMode = LeadsV1.ImportMode(protoValue: 0), matchOn: [String] = []) {
             self.csv = csv
             self.firstRowNumber = firstRowNumber
             self.mapping = mapping
             self.allowDuplicates = allowDuplicates
             self.dryRun = dryRun
             self.fileName = fileName
+            self.mode = mode
+            self.matchOn = matchOn
+        }
+    }
+
+    /// One row's outcome.
+    public struct RowResult: Sendable, Hashable {
+        /// The row number in the file.
+        public var row: Int32 = 0
+        /// What became of it.
+        public var outcome: LeadsV1.RowOutcome = LeadsV1.RowOutcome(protoValue: 0)
+        /// The lead created or matched (0 when it failed before one was known, and on a dry run's
+        /// created rows).
+        public var leadId: Int64 = 0
+
+        public init() {}
+
+        public init(row: Int32 = 0, outcome: LeadsV1.RowOutcome = LeadsV1.RowOutcome(protoValue: 0), leadId: Int64 = 0) {
+            self.row = row
+            self.outcome = outcome
+            self.leadId = leadId
         }
     }
 
@@ -1331,24 +1494,41 @@ extension LeadsV1 {
         public var rowsRead: Int32 = 0
         /// Leads created (or, on a dry run, that would be).
         public var created: Int32 = 0
-        /// Rows skipped for errors.
+        /// Rows skipped for errors (duplicates aside).
         public var failed: Int32 = 0
-        /// Rows skipped as duplicates.
+        /// Rows skipped as duplicates of a lead or of an earlier row (create mode).
         public var duplicates: Int32 = 0
         /// Why each skipped row was skipped (the first 1,000 errors; the counts above are complete).
         public var errors: [LeadsV1.RowError] = []
         /// The created leads' ids, in row order.
         public var createdIds: [Int64] = []
+        /// Leads updated (or that would be).
+        public var updated: Int32 = 0
+        /// Rows that matched a lead that already had all their values.
+        public var unchanged: Int32 = 0
+        /// Every row's outcome, in row order. rows_read = created + updated + unchanged + failed +
+        /// duplicates.
+        public var rows: [LeadsV1.RowResult] = []
+        /// Errors past the 1,000 listed in errors.
+        public var unlistedErrors: Int32 = 0
+        /// This is the stored answer to an earlier call with the same idempotency key and request:
+        /// the counts are that call's, and this call changed nothing.
+        public var replayed: Bool = false
 
         public init() {}
 
-        public init(rowsRead: Int32 = 0, created: Int32 = 0, failed: Int32 = 0, duplicates: Int32 = 0, errors: [LeadsV1.RowError] = [], createdIds: [Int64] = []) {
+        public init(rowsRead: Int32 = 0, created: Int32 = 0, failed: Int32 = 0, duplicates: Int32 = 0, errors: [LeadsV1.RowError] = [], createdIds: [Int64] = [], updated: Int32 = 0, unchanged: Int32 = 0, rows: [LeadsV1.RowResult] = [], unlistedErrors: Int32 = 0, replayed: Bool = false) {
             self.rowsRead = rowsRead
             self.created = created
             self.failed = failed
             self.duplicates = duplicates
             self.errors = errors
             self.createdIds = createdIds
+            self.updated = updated
+            self.unchanged = unchanged
+            self.rows = rows
+            self.unlistedErrors = unlistedErrors
+            self.replayed = replayed
         }
     }
 
@@ -1359,8 +1539,11 @@ extension LeadsV1 {
         /// Their order.
         public var sort: [RpcV1.SortKey] = []
         /// The columns, in order: Lead fields, the names "type", "status", "category", "source_type",
-        /// "owner", "assigned_unit", "assigned_user", "lost_reason", or "custom_fields.KEY"; empty
-        /// exports the usual columns. Times are ISO 8601 UTC, amounts "1200.50 EUR".
+        /// "owner", "assigned_unit", "assigned_user", "lost_reason", "competitors", or a custom field
+        /// (its key, or "custom_fields.KEY"); empty exports the usual columns and every active custom
+        /// field, which ImportLeads reads back as the same leads (status, state and times included).
+        /// A custom field's header is its key unless that is also a lead column's name. Times are
+        /// ISO 8601 UTC, amounts "1200.50 EUR".
         public var columns: [String] = []
 
         public init() {}
@@ -3320,6 +3503,9 @@ extension LeadsV1.FindDuplicatesRequest: WireMessage, CBridged {
         emails = CBridge.array(c.emails, count: c.n_emails) { CBridge.string($0) }
         phones = CBridge.array(c.phones, count: c.n_phones) { CBridge.string($0) }
         excludeId = c.exclude_id
+        fullName = CBridge.string(c.full_name)
+        company = CBridge.string(c.company)
+        customFields = CBridge.array(c.custom_fields, count: c.n_custom_fields) { LeadsV1.CustomFieldValue(cMessage: $0!) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__FindDuplicatesRequest> {
@@ -3330,6 +3516,10 @@ extension LeadsV1.FindDuplicatesRequest: WireMessage, CBridged {
         c.pointee.n_phones = phones.count
         c.pointee.phones = try arena.map(phones) { (element: String) throws(WireError) -> UnsafeMutablePointer<CChar>? in try arena.string(element, field: "phones") }
         c.pointee.exclude_id = excludeId
+        c.pointee.full_name = try arena.string(fullName, field: "full_name")
+        c.pointee.company = try arena.string(company, field: "company")
+        c.pointee.n_custom_fields = customFields.count
+        c.pointee.custom_fields = try arena.map(customFields) { (element: LeadsV1.CustomFieldValue) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__CustomFieldValue>? in try element.toCMessage(arena) }
         return c
     }
 }
@@ -3509,6 +3699,8 @@ extension LeadsV1.ImportLeadsRequest: WireMessage, CBridged {
         allowDuplicates = c.allow_duplicates != 0
         dryRun = c.dry_run != 0
         fileName = CBridge.string(c.file_name)
+        mode = LeadsV1.ImportMode(protoValue: Int32(truncatingIfNeeded: c.mode.rawValue))
+        matchOn = CBridge.array(c.match_on, count: c.n_match_on) { CBridge.string($0) }
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__ImportLeadsRequest> {
@@ -3521,6 +3713,46 @@ extension LeadsV1.ImportLeadsRequest: WireMessage, CBridged {
         c.pointee.allow_duplicates = allowDuplicates ? 1 : 0
         c.pointee.dry_run = dryRun ? 1 : 0
         c.pointee.file_name = try arena.string(fileName, field: "file_name")
+        c.pointee.mode = Crm__Leads__V1__ImportMode(rawValue: .init(truncatingIfNeeded: mode.protoValue))
+        c.pointee.n_match_on = matchOn.count
+        c.pointee.match_on = try arena.map(matchOn) { (element: String) throws(WireError) -> UnsafeMutablePointer<CChar>? in try arena.string(element, field: "match_on") }
+        return c
+    }
+}
+
+extension LeadsV1.RowResult: WireMessage, CBridged {
+    public static let protoMessageName = "crm.leads.v1.RowResult"
+
+    typealias CStruct = Crm__Leads__V1__RowResult
+
+    nonisolated(unsafe) static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+        var message = Crm__Leads__V1__RowResult()
+        crm__leads__v1__row_result__init(&message)
+        return message.base.descriptor
+    }()
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer, limits: DecodeLimits) throws(WireError) {
+        self = try CBridge.decode(Self.self, from: bytes, limits: limits)
+    }
+
+    public func serialize<Sink: WireSink>(into sink: inout Sink) throws(WireError) {
+        try CBridge.encode(self, into: &sink)
+    }
+
+    init(cMessage pointer: UnsafePointer<Crm__Leads__V1__RowResult>) {
+        self.init()
+        let c = pointer.pointee
+        row = c.row
+        outcome = LeadsV1.RowOutcome(protoValue: Int32(truncatingIfNeeded: c.outcome.rawValue))
+        leadId = c.lead_id
+    }
+
+    func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__RowResult> {
+        let c = arena.message(Crm__Leads__V1__RowResult.self)
+        crm__leads__v1__row_result__init(c)
+        c.pointee.row = row
+        c.pointee.outcome = Crm__Leads__V1__RowOutcome(rawValue: .init(truncatingIfNeeded: outcome.protoValue))
+        c.pointee.lead_id = leadId
         return c
     }
 }
@@ -3590,6 +3822,11 @@ extension LeadsV1.ImportLeadsResponse: WireMessage, CBridged {
         duplicates = c.duplicates
         errors = CBridge.array(c.errors, count: c.n_errors) { LeadsV1.RowError(cMessage: $0!) }
         createdIds = CBridge.array(c.created_ids, count: c.n_created_ids)
+        updated = c.updated
+        unchanged = c.unchanged
+        rows = CBridge.array(c.rows, count: c.n_rows) { LeadsV1.RowResult(cMessage: $0!) }
+        unlistedErrors = c.unlisted_errors
+        replayed = c.replayed != 0
     }
 
     func toCMessage(_ arena: CArena) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__ImportLeadsResponse> {
@@ -3603,6 +3840,12 @@ extension LeadsV1.ImportLeadsResponse: WireMessage, CBridged {
         c.pointee.errors = try arena.map(errors) { (element: LeadsV1.RowError) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__RowError>? in try element.toCMessage(arena) }
         c.pointee.n_created_ids = createdIds.count
         c.pointee.created_ids = arena.copy(createdIds)
+        c.pointee.updated = updated
+        c.pointee.unchanged = unchanged
+        c.pointee.n_rows = rows.count
+        c.pointee.rows = try arena.map(rows) { (element: LeadsV1.RowResult) throws(WireError) -> UnsafeMutablePointer<Crm__Leads__V1__RowResult>? in try element.toCMessage(arena) }
+        c.pointee.unlisted_errors = unlistedErrors
+        c.pointee.replayed = replayed ? 1 : 0
         return c
     }
 }

@@ -105,10 +105,13 @@ public struct LeadDefinitionRecord: Sendable, Hashable {
     public var createOpportunityOnWin: Bool = false
     public var defaultPriority: Int32 = 5
     public var defaultImportance: Int32 = 4
+    /// Which fields make two leads duplicates (`DuplicateRule.Field` names); empty means the
+    /// e-mails and phones.
+    public var duplicateFields: [String] = []
     public var active: Bool = false
     public var version: Int64 = 1
 
-    public init(id: Int64 = 0, name: String, allowedTypeIDs: [Int64], defaultTypeID: Int64, convertOnWin: Bool = true, createOpportunityOnWin: Bool = false, defaultPriority: Int32 = 5, defaultImportance: Int32 = 4, active: Bool = false, version: Int64 = 1) {
+    public init(id: Int64 = 0, name: String, allowedTypeIDs: [Int64], defaultTypeID: Int64, convertOnWin: Bool = true, createOpportunityOnWin: Bool = false, defaultPriority: Int32 = 5, defaultImportance: Int32 = 4, duplicateFields: [String] = [], active: Bool = false, version: Int64 = 1) {
         self.id = id
         self.name = name
         self.allowedTypeIDs = allowedTypeIDs
@@ -117,6 +120,7 @@ public struct LeadDefinitionRecord: Sendable, Hashable {
         self.createOpportunityOnWin = createOpportunityOnWin
         self.defaultPriority = defaultPriority
         self.defaultImportance = defaultImportance
+        self.duplicateFields = duplicateFields
         self.active = active
         self.version = version
     }
@@ -245,6 +249,7 @@ extension LeadConfiguration {
             if !d.allowedTypeIDs.contains(d.defaultTypeID) { v.add("\(p).default_type_id", "must be one of the allowed types") }
             if !prioritySupported(d.defaultPriority) { v.add("\(p).default_priority", "must be a supported priority from 1 to 10") }
             if !importanceSupported(d.defaultImportance) { v.add("\(p).default_importance", "must be a supported importance from 1 to 8") }
+            DuplicateRule.check(d.duplicateFields, customKeys: Set(customFields.map(\.key)), field: "\(p).duplicate_fields", into: &v)
         }
         if definitions.filter(\.active).count != 1 { v.add("definition.active", "exactly one lead definition must be active") }
 

@@ -4,42 +4,65 @@ import CRMDomain
 /// want names (type, status, owner, unit), times in ISO 8601, amounts with their currency, so
 /// that a file exported can be imported again.
 public struct LeadExport: Sendable {
-    /// What `crm leads export` writes when no columns are asked for.
+    /// What `crm leads export` writes when no columns are asked for, before the custom fields:
+    /// everything an import reads back, so an export imports into another system as the same
+    /// leads (plus the ids, assignment and times people look at).
     public static let usualColumns = [
-        "id", "full_name", "company", "emails", "phones", "country", "region", "province", "postal_code", "campaign", "channel",
-        "type", "status", "state", "category", "priority", "importance", "probability", "target_amount", "owner", "assigned_unit",
-        "assigned_user", "contact_on", "expected_completion_at", "created_at", "updated_at",
+        "id", "full_name", "company", "emails", "phones", "login", "partner", "location", "country", "region", "province", "postal_code",
+        "locale", "campaign", "channel", "source", "source_type", "type", "status", "state", "category", "priority", "importance",
+        "probability", "score", "target_amount", "competitors", "owner", "assigned_unit", "assigned_user", "last_contacted_at", "contact_on",
+        "expected_completion_at", "started_at", "completed_at", "lost_reason", "created_at", "updated_at",
     ]
 
-    /// Every column an export may have, besides custom_fields.KEY.
+    /// Every column an export may have, besides the custom fields (by key, or custom_fields.KEY).
     public static let allColumns: [String] = usualColumns + [
-        "login", "partner", "location", "locale", "source", "source_type", "source_type_id", "type_id", "status_id", "category_id",
-        "score", "owner_id", "assigned_unit_id", "assigned_user_id", "competitor_ids", "last_contacted_at", "started_at",
-        "completed_at", "lost_reason", "accepted_at", "imported", "merged_into_id", "account_id", "opportunity_id", "converted_at",
-        "time_overdue_ms", "version", "created_by",
+        "source_type_id", "type_id", "status_id", "category_id", "owner_id", "assigned_unit_id", "assigned_user_id", "competitor_ids",
+        "accepted_at", "imported", "merged_into_id", "account_id", "opportunity_id", "converted_at", "time_overdue_ms", "version", "created_by",
     ]
 
+    /// The columns, custom fields as custom_fields.KEY.
     public let columns: [String]
     let configuration: LeadConfiguration
     let logins: [Int64: String]
     let units: [Int64: String]
 
-    /// The export of `columns` (the usual ones when empty), with a violation per unknown column.
+    /// The export of `columns` (the usual ones and every active custom field when empty), with a
+    /// violation per unknown column. A custom field is asked for by its key or as custom_fields.KEY.
     public init(columns requested: [String], configuration: LeadConfiguration, logins: [Int64: String], units: [Int64: String], into v: inout Violations) {
         let known = Set(Self.allColumns)
         let customKeys = Set(configuration.customFields.map(\.key))
         if requested.count > 200 { v.add("columns", "must have at most 200 columns") }
-        for (i, column) in requested.enumerated() where !known.contains(column) {
-            if column.hasPrefix("custom_fields."), customKeys.contains(String(column.dropFirst("custom_fields.".count))) { continue }
-            v.add("columns[\(i)]", "is not a column of an export (\(column)); see the Lead fields, or custom_fields.KEY")
+        var columns: [String] = []
+        for (i, column) in requested.enumerated() {
+            let key = column.hasPrefix("custom_fields.") ? String(column.dropFirst("custom_fields.".count)) : column
+            if known.contains(column) {
+                columns.append(column)
+            } else if customKeys.contains(key) {
+                columns.append("custom_fields.\(key)")
+            } else {
+                v.add("columns[\(i)]", "is not a column of an export (\(column)); see the Lead fields, or a custom field's key")
+            }
         }
-        columns = requested.isEmpty ? Self.usualColumns : requested
+        self.columns = requested.isEmpty
+            ? Self.usualColumns + configuration.customFields.filter(\.active).map { "custom_fields.\($0.key)" }
+            : columns
         self.configuration = configuration
         self.logins = logins
         self.units = units
     }
 
-    public var header: [String] { columns }
+    /// The header row: a custom field under its key ("cups"), which the import reads back, unless
+    /// the key is also the name of a lead column, then as custom_fields.KEY.
+    public var header: [String] {
+        columns.map { column in
+            guard column.hasPrefix("custom_fields.") else { return column }
+            let key = String(column.dropFirst("custom_fields.".count))
+            return Self.leadColumnNames.contains(key) ? column : key
+        }
+    }
+
+    /// Every name a header may give a lead field by, in an export or an import.
+    static let leadColumnNames = Set(allColumns).union(LeadImport.importable).union(LeadImport.aliases.keys).union(LeadImport.readOnly)
 
     /// The row of `lead` at `now`.
     public func row(_ lead: LeadRecord, now: Int64) -> [String] {
@@ -88,6 +111,7 @@ public struct LeadExport: Sendable {
         case "assigned_user": return logins[l.assignedUserID] ?? id(l.assignedUserID)
         case "assigned_user_id": return id(l.assignedUserID)
         case "competitor_ids": return l.competitorIDs.map(String.init).joined(separator: ", ")
+        case "competitors": return l.competitorIDs.map { configuration.item($0, kind: .competitor)?.name ?? String($0) }.joined(separator: ", ")
         case "last_contacted_at": return time(l.lastContactedAt)
         case "contact_on": return time(l.contactOn)
         case "started_at": return time(l.startedAt)

@@ -17,6 +17,12 @@ public struct LeadImport: Sendable {
         }
     }
 
+    /// A row's errors, as a `Result`'s failure.
+    public struct RowErrors: Error, Sendable {
+        public var all: [RowError]
+        init(_ all: [RowError]) { self.all = all }
+    }
+
     /// What one data row gives.
     public enum Row: Sendable, Hashable {
         case lead(LeadRecord)
@@ -36,19 +42,21 @@ public struct LeadImport: Sendable {
         }
     }
 
-    /// The LeadInput fields a file may fill (status comes from the type; teams and products are
-    /// edited once the lead exists).
+    /// The fields a file may fill: the LeadInput fields, and where a lead stands (its status,
+    /// with the state it belongs to, and when it started and ended), so that leads exported from
+    /// here or from another CRM come in where they were. Teams and products are edited once the
+    /// lead exists; the assignment is the rules' to make.
     public static let importable: [String] = [
         "full_name", "company", "emails", "phones", "login", "partner", "location", "country", "region", "province", "postal_code",
         "locale", "campaign", "channel", "source_type_id", "source", "type_id", "category_id", "priority", "importance",
         "probability", "target_amount", "score", "competitor_ids", "last_contacted_at", "contact_on", "expected_completion_at", "owner_id",
+        "status_id", "state", "started_at", "completed_at", "lost_reason_id",
     ]
 
     /// Lead fields an export writes that an import cannot set: skipped when headers are matched
     /// by name, so an exported file imports again as it is.
     static let readOnly: Set<String> = [
-        "id", "status", "status_id", "state", "assigned_unit", "assigned_unit_id", "assigned_user", "assigned_user_id", "started_at",
-        "completed_at", "lost_reason", "accepted_at", "imported", "merged_into_id", "account_id", "opportunity_id", "converted_at",
+        "id", "assigned_unit", "assigned_unit_id", "assigned_user", "assigned_user_id", "accepted_at", "imported", "merged_into_id", "account_id", "opportunity_id", "converted_at",
         "time_overdue_ms", "version", "created_by", "created_at", "updated_at",
     ]
 
@@ -57,6 +65,7 @@ public struct LeadImport: Sendable {
         "name": "full_name", "fullname": "full_name", "email": "emails", "e_mail": "emails", "e_mails": "emails", "phone": "phones",
         "telephone": "phones", "type": "type_id", "lead_type": "type_id", "category": "category_id", "source_type": "source_type_id",
         "owner": "owner_id", "competitors": "competitor_ids", "postcode": "postal_code", "zip": "postal_code", "amount": "target_amount",
+        "status": "status_id", "lost_reason": "lost_reason_id",
     ]
 
     public let configuration: LeadConfiguration
@@ -66,14 +75,20 @@ public struct LeadImport: Sendable {
     public let userIDs: [String: Int64]
     /// Column index -> target, decided from the header and the mapping.
     public private(set) var columns: [(index: Int, header: String, target: Target)] = []
+    /// The file's header.
+    public let headerNames: [String]
+    /// The column of the leads' ids (an export's `id`), read for matching.
+    public private(set) var idColumn: Int?
     /// The type of each active custom field, by key.
     private let customTypes: [String: CustomFieldType]
 
     /// Decides what each column feeds: the mapping's field for the columns it names, else the
     /// field the header names (or one of its usual spellings); an unknown header is an error,
     /// so no data is dropped unseen.
+    /// A file that only updates leads (`creating` false) needs no full_name column.
     public init(header: [String], mapping: [(column: String, field: String)], configuration: LeadConfiguration, caller: Caller, now: Int64,
-                userIDs: [String: Int64], into v: inout Violations) {
+                userIDs: [String: Int64], creating: Bool = true, into v: inout Violations) {
+        self.headerNames = header
         self.configuration = configuration
         self.caller = caller
         self.now = now
@@ -110,6 +125,8 @@ public struct LeadImport: Sendable {
                 columns.append((i, name, t))
             } else if let t = target(name) {
                 columns.append((i, name, t))
+            } else if name.trimmingSpaces.lowercased() == "id" {
+                idColumn = i
             } else if !Self.readOnly.contains(name.trimmingSpaces.lowercased()) {
                 v.add("csv", "column \"\(name)\" matches no lead field; map it to its field (crm leads import --map \"\(name)=FIELD\"), or to \"\" to skip it")
             }
@@ -118,17 +135,34 @@ public struct LeadImport: Sendable {
         for column in columns where !seen.insert(column.target).inserted {
             v.add("mapping", "more than one column feeds \(column.target.name)")
         }
-        if !columns.contains(where: { $0.target == .field("full_name") }) { v.add("mapping", "no column feeds full_name, which every lead needs") }
+        if creating && !columns.contains(where: { $0.target == .field("full_name") }) { v.add("mapping", "no column feeds full_name, which every lead needs") }
     }
 
-    /// The new lead a data row describes, ready to store, or the row's errors.
-    public func lead(row: Int, fields: [String], header count: Int) -> Row {
+    /// What a data row's cells say, read but not yet checked as a lead: the fields its non-empty
+    /// cells fill (on an empty lead), and the lead id of its `id` column, if any.
+    public struct Cells: Sendable {
+        public var values = LeadRecord()
+        /// The targets' names of the non-empty cells ("emails", "custom_fields.cups").
+        public var filled: Set<String> = []
+        public var ownerID: Int64 = 0
+        var standing = Standing()
+        /// The `id` column's lead, for an import matching by id.
+        public var leadID: Int64 = 0
+    }
+
+    /// Reads a data row's cells, or its errors (one per cell that is no value of its field).
+    public func cells(row: Int, fields: [String], header count: Int) -> Result<Cells, RowErrors> {
         guard fields.count == count else {
-            return .errors([RowError(row: row, column: "", message: "has \(fields.count) fields where the header has \(count)")])
+            return .failure(RowErrors([RowError(row: row, column: "", message: "has \(fields.count) fields where the header has \(count)")]))
         }
-        var lead = LeadRecord()
+        var cells = Cells()
         var errors: [RowError] = []
-        var ownerID: Int64 = 0
+        if let idColumn {
+            let text = fields[idColumn].trimmingSpaces
+            if !text.isEmpty {
+                if let id = Int64(text), id > 0 { cells.leadID = id } else { errors.append(RowError(row: row, column: headerNames[idColumn], message: "must be a lead's id")) }
+            }
+        }
         for column in columns {
             let text = fields[column.index].trimmingSpaces
             guard !text.isEmpty else { continue }
@@ -136,26 +170,168 @@ public struct LeadImport: Sendable {
             switch column.target {
             case .custom(let key):
                 let type = customTypes[key]!
-                if let value = LeadRecord.CustomValue.parse(text, as: type) { lead.customFields[key] = value } else {
+                if let value = LeadRecord.CustomValue.parse(text, as: type) { cells.values.customFields[key] = value } else {
                     fail("must be a \(type.rawValue) value")
+                    continue
                 }
             case .field(let name):
-                if !set(name, text, on: &lead, owner: &ownerID, fail: fail) { continue }
+                if !set(name, text, on: &cells.values, owner: &cells.ownerID, standing: &cells.standing, fail: fail) { continue }
             }
+            cells.filled.insert(column.target.name)
         }
-        if !errors.isEmpty { return .errors(errors) }
-        if ownerID != 0 { lead.ownerID = ownerID }
+        return errors.isEmpty ? .success(cells) : .failure(RowErrors(errors))
+    }
+
+    /// The keys a row is matched to stored leads by, its values normalised as a stored lead's are.
+    public func keys(of cells: Cells, for fields: [DuplicateRule.Field]) -> [DuplicateRule.Key] {
+        var values = cells.values
+        var ignored = Violations()
+        LeadRules(configuration: configuration).check(&values, prefix: "lead", creating: false, into: &ignored)
+        return fields.flatMap { DuplicateRule.keys(of: values, for: $0) }
+    }
+
+    /// The new lead a data row describes, ready to store, or the row's errors.
+    public func lead(row: Int, fields: [String], header count: Int) -> Row {
+        switch cells(row: row, fields: fields, header: count) {
+        case .failure(let errors): return .errors(errors.all)
+        case .success(let cells): return lead(row: row, cells)
+        }
+    }
+
+    /// The new lead a row's cells describe, or the row's errors.
+    public func lead(row: Int, _ cells: Cells) -> Row {
+        var lead = cells.values
+        if cells.ownerID != 0 { lead.ownerID = cells.ownerID }
         if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
             return .errors([RowError(row: row, column: header(of: "owner_id"), message: "an agent imports leads for themselves")])
         }
         LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
         lead.imported = true
+        let errors = place(&lead, cells.standing, row: row)
+        if !errors.isEmpty { return .errors(errors) }
+        return checked(lead, row: row, creating: true)
+    }
+
+    /// `existing` with the values of the cells a row fills, checked as UpdateLead checks an edit,
+    /// or the row's errors. The life cycle is the actions' to move: a status, state or lost
+    /// reason other than the lead's is an error, the same ones are no change.
+    public func updated(_ existing: LeadRecord, row: Int, _ cells: Cells) -> Row {
+        func error(_ field: String, _ message: String) -> Row { .errors([RowError(row: row, column: header(of: field), message: message)]) }
+        if existing.state.isFinal { return .errors([RowError(row: row, column: "", message: "matches lead \(existing.id), which is \(existing.state.rawValue) and cannot be edited")]) }
+        var lead = existing
+        let v = cells.values
+        for name in cells.filled {
+            switch name {
+            case "full_name": lead.fullName = v.fullName
+            case "company": lead.company = v.company
+            case "emails": lead.emails = v.emails
+            case "phones": lead.phones = v.phones
+            case "login": lead.login = v.login
+            case "partner": lead.partner = v.partner
+            case "location": lead.location = v.location
+            case "country": lead.country = v.country
+            case "region": lead.region = v.region
+            case "province": lead.province = v.province
+            case "postal_code": lead.postalCode = v.postalCode
+            case "locale": lead.locale = v.locale
+            case "campaign": lead.campaign = v.campaign
+            case "channel": lead.channel = v.channel
+            case "source": lead.source = v.source
+            case "source_type_id": lead.sourceTypeID = v.sourceTypeID
+            case "category_id": lead.categoryID = v.categoryID
+            case "priority": lead.priority = v.priority
+            case "importance": lead.importance = v.importance
+            case "probability": lead.probability = v.probability
+            case "score": lead.score = v.score
+            case "target_amount": lead.targetAmount = v.targetAmount
+            case "competitor_ids": lead.competitorIDs = v.competitorIDs
+            case "last_contacted_at": lead.lastContactedAt = v.lastContactedAt
+            case "contact_on": lead.contactOn = v.contactOn
+            case "expected_completion_at": lead.expectedCompletionAt = v.expectedCompletionAt
+            case "type_id":
+                if v.typeID != existing.typeID { return error("type_id", "cannot change once the lead exists (lead \(existing.id) is of another type)") }
+            case "owner_id":
+                if cells.ownerID != existing.ownerID {
+                    if caller.role == .agent { return error("owner_id", "only managers change a lead's owner") }
+                    lead.ownerID = cells.ownerID
+                }
+            case "status_id":
+                if cells.standing.statusID != existing.statusID { return error("status_id", "differs from lead \(existing.id)'s; a status moves by editing the lead or by its life-cycle actions") }
+            case "state":
+                if cells.standing.state != existing.state { return error("state", "differs from lead \(existing.id)'s (\(existing.state.rawValue)); a state moves by the life-cycle actions") }
+            case "lost_reason_id":
+                if cells.standing.lostReasonID != existing.lostReasonID { return error("lost_reason_id", "differs from lead \(existing.id)'s") }
+            case "started_at", "completed_at": continue  // set by the life-cycle actions only
+            default:
+                if name.hasPrefix("custom_fields.") {
+                    let key = String(name.dropFirst("custom_fields.".count))
+                    lead.customFields[key] = v.customFields[key]
+                }
+            }
+        }
+        return checked(lead, row: row, creating: false)
+    }
+
+    /// `lead` normalised and checked by the lead rules, or the row's errors naming their columns.
+    private func checked(_ lead: LeadRecord, row: Int, creating: Bool) -> Row {
+        var lead = lead
         var v = Violations()
-        LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: true, into: &v)
+        LeadRules(configuration: configuration).check(&lead, prefix: "lead", creating: creating, into: &v)
         if !v.all.isEmpty {
             return .errors(v.all.map { RowError(row: row, column: header(of: Self.field(ofViolation: $0.field)), message: $0.description) })
         }
         return .lead(lead)
+    }
+
+    /// Where a row says its lead stands, as read from its columns.
+    struct Standing {
+        var statusID: Int64 = 0
+        var state: LifecycleState?
+        var startedAt: Int64 = 0
+        var completedAt: Int64 = 0
+        var lostReasonID: Int64 = 0
+    }
+
+    /// Puts a new lead where the row says it stands: a status of its type (the state is the
+    /// status's; a `state` column must agree), started and completed when the state says so (at
+    /// the file's times, else now), and a lost lead with its reason. A lead enters a closed state
+    /// here without the life-cycle actions' checks of open work because a new lead has none.
+    private func place(_ lead: inout LeadRecord, _ standing: Standing, row: Int) -> [RowError] {
+        func error(_ field: String, _ message: String) -> [RowError] { [RowError(row: row, column: header(of: field), message: message)] }
+        var state = LifecycleState.pending
+        if standing.statusID != 0 {
+            guard let type = configuration.type(lead.typeID), type.statusIDs.contains(standing.statusID),
+                  let status = configuration.status(standing.statusID), status.active else {
+                let names = configuration.type(lead.typeID).map { type in
+                    type.statusIDs.compactMap { configuration.status($0) }.filter(\.active).map(\.name).joined(separator: ", ")
+                } ?? ""
+                return error("status_id", "must be an active status of the lead's type (\(names))")
+            }
+            state = status.state
+            lead.statusID = status.id
+            if let given = standing.state, given != state {
+                return error("state", "is \(given.rawValue) but status \(status.name) is \(state.rawValue)")
+            }
+        } else if let given = standing.state, given != .pending {
+            return error("state", "needs the status within it (a status column) for a lead that is not pending")
+        }
+        lead.state = state
+        if state != .pending { lead.startedAt = standing.startedAt != 0 ? standing.startedAt : now }
+        if state.isFinal { lead.completedAt = standing.completedAt != 0 ? standing.completedAt : now }
+        if state != .pending && standing.startedAt == 0 && standing.completedAt != 0 { lead.startedAt = standing.completedAt }
+        if state == .lost {
+            guard standing.lostReasonID != 0 else { return error("lost_reason_id", "is required for a lost lead") }
+            guard let reason = configuration.item(standing.lostReasonID, kind: .lostReason), reason.active else {
+                return error("lost_reason_id", "must be one of the active lost reasons")
+            }
+            lead.lostReasonID = reason.id
+        } else if standing.lostReasonID != 0 {
+            return error("lost_reason_id", "is only for a lost lead")
+        }
+        if !state.isFinal && standing.completedAt != 0 { return error("completed_at", "is only for a won, lost or cancelled lead") }
+        if state == .pending && standing.startedAt != 0 { return error("started_at", "is only for a lead that has started") }
+        if lead.completedAt != 0 && lead.startedAt > lead.completedAt { return error("completed_at", "must not be before started_at") }
+        return []
     }
 
     /// The header of the column feeding `field` ("" when none does).
@@ -172,7 +348,7 @@ public struct LeadImport: Sendable {
     }
 
     /// Sets one field from its text; false (after `fail`) when the text is not a value of it.
-    private func set(_ name: String, _ text: String, on lead: inout LeadRecord, owner: inout Int64, fail: (String) -> Void) -> Bool {
+    private func set(_ name: String, _ text: String, on lead: inout LeadRecord, owner: inout Int64, standing: inout Standing, fail: (String) -> Void) -> Bool {
         let c = configuration
         func int32(_ apply: (Int32) -> Void) -> Bool {
             guard let n = Int32(text) else { fail("must be a whole number"); return false }
@@ -233,6 +409,17 @@ public struct LeadImport: Sendable {
         case "last_contacted_at": return time { lead.lastContactedAt = $0 }
         case "contact_on": return time { lead.contactOn = $0 }
         case "expected_completion_at": return time { lead.expectedCompletionAt = $0 }
+        case "status_id": return reference("status", c.statuses.map { ($0.id, $0.name) }) { standing.statusID = $0 }
+        case "state":
+            let key = String(text.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+            guard let state = LifecycleState(rawValue: key) ?? (key == "inprogress" ? .inProgress : nil) else {
+                fail("must be one of \(LifecycleState.allCases.map(\.rawValue).joined(separator: ", "))")
+                return false
+            }
+            standing.state = state
+        case "started_at": return time { standing.startedAt = $0 }
+        case "completed_at": return time { standing.completedAt = $0 }
+        case "lost_reason_id": return reference("lost reason", c.catalog.filter { $0.kind == .lostReason }.map { ($0.id, $0.name) }) { standing.lostReasonID = $0 }
         case "owner_id":
             if let id = Int64(text) { owner = id } else if let id = userIDs[text] { owner = id } else {
                 fail("names no user (\(text))")

@@ -23,7 +23,8 @@ struct LeadImportRulesTests {
     func headers() {
         let (good, none) = plan(["Name", "E-mail", "type", "owner", "cups", "id", "status"])
         #expect(none.isEmpty)
-        #expect(good.columns.map(\.target.name) == ["full_name", "emails", "type_id", "owner_id", "custom_fields.cups"])
+        #expect(good.columns.map(\.target.name) == ["full_name", "emails", "type_id", "owner_id", "custom_fields.cups", "status_id"])
+        #expect(good.idColumn == 5)
         let (_, errors) = plan(["name", "favourite colour"])
         #expect(errors.map(\.field) == ["csv"])
         let (_, noName) = plan(["email"])
@@ -93,7 +94,9 @@ struct ImportExportServiceTests {
         #expect(result.errors.map(\.column) == ["full_name", "emails", "emails", "phones", "priority"])
         #expect(result.errors[2].message.contains("lead 1"))
         #expect(result.errors[3].message == "has the same phone as row 1 (+34600111222)")
-        let again = try await importing(csv, leads, keyed, first: 1)
+        var again = try await importing(csv, leads, keyed, first: 1)
+        #expect(again.replayed && !result.replayed)  // the first answer, marked as such
+        again.replayed = false
         #expect(again == result)
         let all = try await leads.listLeads(LeadsV1.ListLeadsRequest(filter: LeadsV1.LeadFilter(importedOnly: true), sort: [RpcV1.SortKey(field: "id")]), options: admin)
         #expect(all.leads.map(\.fullName) == ["Ana", "Fran"] && all.leads.map(\.id) == result.createdIds)
@@ -150,7 +153,7 @@ struct ImportExportServiceTests {
         }
         let records = try CSV.parse(chunks.flatMap(\.data))
         #expect(records.count == 801 && chunks.map(\.rows).reduce(0, +) == 800)
-        #expect(records[0].fields == LeadExport.usualColumns)
+        #expect(records[0].fields == LeadExport.usualColumns + ["cups", "tariff", "annual_consumption_kwh", "contracted_power_kw"])
         let first = Dictionary(uniqueKeysWithValues: zip(records[0].fields, records[1].fields))
         #expect(first["full_name"] == "Lead 1" && first["company"] == "Other" && first["target_amount"] == "10.50 EUR")
         #expect(first["owner"] == "admin" && first["type"] == "Standard" && first["state"] == "pending")

@@ -116,8 +116,8 @@ struct LeadWritePathTests {
         let database = try LeadsDatabase(path: path)
         defer { try? database.close() }
         try database.pool.read { db in
-            #expect(try LeadStore.firstDuplicate(db, emails: [], phones: ["+34600111222"])?.leadID == 1)
-            #expect(try LeadStore.firstDuplicate(db, emails: ["ana@x.com"], phones: [])?.kind == "email")
+            #expect(try LeadStore.firstDuplicate(db, keys: [.init(kind: "phone", value: "+34600111222")])?.leadID == 1)
+            #expect(try LeadStore.firstDuplicate(db, keys: [.init(kind: "email", value: "ana@x.com")])?.key.kind == "email")
             let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'lead_contact'") ?? ""
             #expect(sql.contains("WITHOUT ROWID"))
         }
@@ -196,7 +196,7 @@ struct LeadWritePathTests {
         bea.emails = ["bea@x.com"]
         let expected = LeadDiff.changes(from: LeadRecord(), to: bea).map { [$0.field, $0.old, $0.new] }
         let new = try NewLead(bea, actor: 1, at: 6)
-        let saved = try await database.write { db in try LeadStore.insert(db, new, action: "created", actorID: 1) }
+        let saved = try await database.write { db in try LeadStore.insert(db, new, rule: DuplicateRule(fields: DuplicateRule.standard), action: "created", actorID: 1) }
         try await database.read { db in
             #expect(try LeadStore.history(db, leadID: 1, after: nil, limit: 10, fingerprint: "").0.map(\.changes) == [[["full_name", "", "Ana"]]])
             let entry = try #require(try LeadStore.history(db, leadID: saved.id, after: nil, limit: 10, fingerprint: "").0.first)

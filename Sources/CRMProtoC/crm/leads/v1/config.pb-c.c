@@ -1364,7 +1364,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__level_label__descriptor =
   (ProtobufCMessageInit) crm__leads__v1__level_label__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__leads__v1__lead_definition__field_descriptors[10] =
+static const ProtobufCFieldDescriptor crm__leads__v1__lead_definition__field_descriptors[11] =
 {
   {
     "id",
@@ -1486,6 +1486,18 @@ static const ProtobufCFieldDescriptor crm__leads__v1__lead_definition__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "duplicate_fields",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Crm__Leads__V1__LeadDefinition, n_duplicate_fields),
+    offsetof(Crm__Leads__V1__LeadDefinition, duplicate_fields),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__leads__v1__lead_definition__field_indices_by_name[] = {
   8,   /* field[8] = active */
@@ -1495,6 +1507,7 @@ static const unsigned crm__leads__v1__lead_definition__field_indices_by_name[] =
   7,   /* field[7] = default_importance */
   6,   /* field[6] = default_priority */
   3,   /* field[3] = default_type_id */
+  10,   /* field[10] = duplicate_fields */
   0,   /* field[0] = id */
   1,   /* field[1] = name */
   9,   /* field[9] = version */
@@ -1502,7 +1515,7 @@ static const unsigned crm__leads__v1__lead_definition__field_indices_by_name[] =
 static const ProtobufCIntRange crm__leads__v1__lead_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor crm__leads__v1__lead_definition__descriptor =
 {
@@ -1512,7 +1525,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__lead_definition__descriptor =
   "Crm__Leads__V1__LeadDefinition",
   "crm.leads.v1",
   sizeof(Crm__Leads__V1__LeadDefinition),
-  10,
+  11,
   crm__leads__v1__lead_definition__field_descriptors,
   crm__leads__v1__lead_definition__field_indices_by_name,
   1,  crm__leads__v1__lead_definition__number_ranges,

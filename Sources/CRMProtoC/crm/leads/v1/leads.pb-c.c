@@ -1942,6 +1942,51 @@ void   crm__leads__v1__import_leads_request__free_unpacked
   assert(message->base.descriptor == &crm__leads__v1__import_leads_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   crm__leads__v1__row_result__init
+                     (Crm__Leads__V1__RowResult         *message)
+{
+  static const Crm__Leads__V1__RowResult init_value = CRM__LEADS__V1__ROW_RESULT__INIT;
+  *message = init_value;
+}
+size_t crm__leads__v1__row_result__get_packed_size
+                     (const Crm__Leads__V1__RowResult *message)
+{
+  assert(message->base.descriptor == &crm__leads__v1__row_result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t crm__leads__v1__row_result__pack
+                     (const Crm__Leads__V1__RowResult *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &crm__leads__v1__row_result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t crm__leads__v1__row_result__pack_to_buffer
+                     (const Crm__Leads__V1__RowResult *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &crm__leads__v1__row_result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Crm__Leads__V1__RowResult *
+       crm__leads__v1__row_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Crm__Leads__V1__RowResult *)
+     protobuf_c_message_unpack (&crm__leads__v1__row_result__descriptor,
+                                allocator, len, data);
+}
+void   crm__leads__v1__row_result__free_unpacked
+                     (Crm__Leads__V1__RowResult *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &crm__leads__v1__row_result__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   crm__leads__v1__row_error__init
                      (Crm__Leads__V1__RowError         *message)
 {
@@ -6569,7 +6614,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__list_history_response__descript
   (ProtobufCMessageInit) crm__leads__v1__list_history_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__leads__v1__find_duplicates_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor crm__leads__v1__find_duplicates_request__field_descriptors[6] =
 {
   {
     "emails",
@@ -6607,16 +6652,55 @@ static const ProtobufCFieldDescriptor crm__leads__v1__find_duplicates_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "full_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__FindDuplicatesRequest, full_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "company",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__FindDuplicatesRequest, company),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "custom_fields",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Crm__Leads__V1__FindDuplicatesRequest, n_custom_fields),
+    offsetof(Crm__Leads__V1__FindDuplicatesRequest, custom_fields),
+    &crm__leads__v1__custom_field_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__leads__v1__find_duplicates_request__field_indices_by_name[] = {
+  4,   /* field[4] = company */
+  5,   /* field[5] = custom_fields */
   0,   /* field[0] = emails */
   2,   /* field[2] = exclude_id */
+  3,   /* field[3] = full_name */
   1,   /* field[1] = phones */
 };
 static const ProtobufCIntRange crm__leads__v1__find_duplicates_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor crm__leads__v1__find_duplicates_request__descriptor =
 {
@@ -6626,7 +6710,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__find_duplicates_request__descri
   "Crm__Leads__V1__FindDuplicatesRequest",
   "crm.leads.v1",
   sizeof(Crm__Leads__V1__FindDuplicatesRequest),
-  3,
+  6,
   crm__leads__v1__find_duplicates_request__field_descriptors,
   crm__leads__v1__find_duplicates_request__field_indices_by_name,
   1,  crm__leads__v1__find_duplicates_request__number_ranges,
@@ -6876,7 +6960,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__column_mapping__descriptor =
   (ProtobufCMessageInit) crm__leads__v1__column_mapping__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_request__field_descriptors[8] =
 {
   {
     "csv",
@@ -6950,6 +7034,30 @@ static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mode",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__ImportLeadsRequest, mode),
+    &crm__leads__v1__import_mode__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "match_on",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Crm__Leads__V1__ImportLeadsRequest, n_match_on),
+    offsetof(Crm__Leads__V1__ImportLeadsRequest, match_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__leads__v1__import_leads_request__field_indices_by_name[] = {
   3,   /* field[3] = allow_duplicates */
@@ -6958,11 +7066,13 @@ static const unsigned crm__leads__v1__import_leads_request__field_indices_by_nam
   5,   /* field[5] = file_name */
   1,   /* field[1] = first_row_number */
   2,   /* field[2] = mapping */
+  7,   /* field[7] = match_on */
+  6,   /* field[6] = mode */
 };
 static const ProtobufCIntRange crm__leads__v1__import_leads_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor crm__leads__v1__import_leads_request__descriptor =
 {
@@ -6972,11 +7082,75 @@ const ProtobufCMessageDescriptor crm__leads__v1__import_leads_request__descripto
   "Crm__Leads__V1__ImportLeadsRequest",
   "crm.leads.v1",
   sizeof(Crm__Leads__V1__ImportLeadsRequest),
-  6,
+  8,
   crm__leads__v1__import_leads_request__field_descriptors,
   crm__leads__v1__import_leads_request__field_indices_by_name,
   1,  crm__leads__v1__import_leads_request__number_ranges,
   (ProtobufCMessageInit) crm__leads__v1__import_leads_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor crm__leads__v1__row_result__field_descriptors[3] =
+{
+  {
+    "row",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RowResult, row),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RowResult, outcome),
+    &crm__leads__v1__row_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__RowResult, lead_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned crm__leads__v1__row_result__field_indices_by_name[] = {
+  2,   /* field[2] = lead_id */
+  1,   /* field[1] = outcome */
+  0,   /* field[0] = row */
+};
+static const ProtobufCIntRange crm__leads__v1__row_result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor crm__leads__v1__row_result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "crm.leads.v1.RowResult",
+  "RowResult",
+  "Crm__Leads__V1__RowResult",
+  "crm.leads.v1",
+  sizeof(Crm__Leads__V1__RowResult),
+  3,
+  crm__leads__v1__row_result__field_descriptors,
+  crm__leads__v1__row_result__field_indices_by_name,
+  1,  crm__leads__v1__row_result__number_ranges,
+  (ProtobufCMessageInit) crm__leads__v1__row_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor crm__leads__v1__row_error__field_descriptors[3] =
@@ -7043,7 +7217,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__row_error__descriptor =
   (ProtobufCMessageInit) crm__leads__v1__row_error__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_response__field_descriptors[6] =
+static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_response__field_descriptors[11] =
 {
   {
     "rows_read",
@@ -7117,6 +7291,66 @@ static const ProtobufCFieldDescriptor crm__leads__v1__import_leads_response__fie
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "updated",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, updated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unchanged",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, unchanged),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rows",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, n_rows),
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, rows),
+    &crm__leads__v1__row_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unlisted_errors",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, unlisted_errors),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replayed",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Crm__Leads__V1__ImportLeadsResponse, replayed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned crm__leads__v1__import_leads_response__field_indices_by_name[] = {
   1,   /* field[1] = created */
@@ -7124,12 +7358,17 @@ static const unsigned crm__leads__v1__import_leads_response__field_indices_by_na
   3,   /* field[3] = duplicates */
   4,   /* field[4] = errors */
   2,   /* field[2] = failed */
+  10,   /* field[10] = replayed */
+  8,   /* field[8] = rows */
   0,   /* field[0] = rows_read */
+  7,   /* field[7] = unchanged */
+  9,   /* field[9] = unlisted_errors */
+  6,   /* field[6] = updated */
 };
 static const ProtobufCIntRange crm__leads__v1__import_leads_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor crm__leads__v1__import_leads_response__descriptor =
 {
@@ -7139,7 +7378,7 @@ const ProtobufCMessageDescriptor crm__leads__v1__import_leads_response__descript
   "Crm__Leads__V1__ImportLeadsResponse",
   "crm.leads.v1",
   sizeof(Crm__Leads__V1__ImportLeadsResponse),
-  6,
+  11,
   crm__leads__v1__import_leads_response__field_descriptors,
   crm__leads__v1__import_leads_response__field_indices_by_name,
   1,  crm__leads__v1__import_leads_response__number_ranges,
@@ -8168,6 +8407,70 @@ const ProtobufCEnumDescriptor crm__leads__v1__lead_view__descriptor =
   crm__leads__v1__lead_view__enum_values_by_name,
   1,
   crm__leads__v1__lead_view__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue crm__leads__v1__import_mode__enum_values_by_number[3] =
+{
+  { "IMPORT_MODE_CREATE", "CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_CREATE", 0 },
+  { "IMPORT_MODE_UPDATE", "CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPDATE", 1 },
+  { "IMPORT_MODE_UPSERT", "CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPSERT", 2 },
+};
+static const ProtobufCIntRange crm__leads__v1__import_mode__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex crm__leads__v1__import_mode__enum_values_by_name[3] =
+{
+  { "IMPORT_MODE_CREATE", 0 },
+  { "IMPORT_MODE_UPDATE", 1 },
+  { "IMPORT_MODE_UPSERT", 2 },
+};
+const ProtobufCEnumDescriptor crm__leads__v1__import_mode__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "crm.leads.v1.ImportMode",
+  "ImportMode",
+  "Crm__Leads__V1__ImportMode",
+  "crm.leads.v1",
+  3,
+  crm__leads__v1__import_mode__enum_values_by_number,
+  3,
+  crm__leads__v1__import_mode__enum_values_by_name,
+  1,
+  crm__leads__v1__import_mode__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue crm__leads__v1__row_outcome__enum_values_by_number[5] =
+{
+  { "ROW_OUTCOME_UNSPECIFIED", "CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UNSPECIFIED", 0 },
+  { "ROW_OUTCOME_CREATED", "CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_CREATED", 1 },
+  { "ROW_OUTCOME_UPDATED", "CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UPDATED", 2 },
+  { "ROW_OUTCOME_UNCHANGED", "CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UNCHANGED", 3 },
+  { "ROW_OUTCOME_FAILED", "CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_FAILED", 4 },
+};
+static const ProtobufCIntRange crm__leads__v1__row_outcome__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex crm__leads__v1__row_outcome__enum_values_by_name[5] =
+{
+  { "ROW_OUTCOME_CREATED", 1 },
+  { "ROW_OUTCOME_FAILED", 4 },
+  { "ROW_OUTCOME_UNCHANGED", 3 },
+  { "ROW_OUTCOME_UNSPECIFIED", 0 },
+  { "ROW_OUTCOME_UPDATED", 2 },
+};
+const ProtobufCEnumDescriptor crm__leads__v1__row_outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "crm.leads.v1.RowOutcome",
+  "RowOutcome",
+  "Crm__Leads__V1__RowOutcome",
+  "crm.leads.v1",
+  5,
+  crm__leads__v1__row_outcome__enum_values_by_number,
+  5,
+  crm__leads__v1__row_outcome__enum_values_by_name,
+  1,
+  crm__leads__v1__row_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue crm__leads__v1__lead_event_type__enum_values_by_number[8] =

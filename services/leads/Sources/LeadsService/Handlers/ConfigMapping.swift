@@ -125,14 +125,14 @@ extension LeadDefinitionRecord {
         LeadsV1.LeadDefinition(
             id: id, name: name, allowedTypeIds: allowedTypeIDs, defaultTypeId: defaultTypeID, convertOnWin: convertOnWin,
             createOpportunityOnWin: createOpportunityOnWin, defaultPriority: defaultPriority, defaultImportance: defaultImportance,
-            active: active, version: version)
+            active: active, version: version, duplicateFields: duplicateFields)
     }
 
     init(_ w: LeadsV1.LeadDefinition) {
         self.init(
             id: w.id, name: TextRules.collapsed(w.name), allowedTypeIDs: w.allowedTypeIds, defaultTypeID: w.defaultTypeId,
             convertOnWin: w.convertOnWin, createOpportunityOnWin: w.createOpportunityOnWin, defaultPriority: w.defaultPriority,
-            defaultImportance: w.defaultImportance, active: w.active, version: w.version)
+            defaultImportance: w.defaultImportance, duplicateFields: w.duplicateFields.map(\.trimmingSpaces), active: w.active, version: w.version)
     }
 }
 

@@ -116,9 +116,11 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
         return try await env.mutate(context, caller: caller) { db in
             try Self.checkVersion(db, table: "lead_definition", id: request.id, version: request.version, what: "definition")
             var config = try ConfigStore.load(db)
+            let before = DuplicateRule(config)
             for i in config.definitions.indices { config.definitions[i].active = config.definitions[i].id == request.id }
             try Self.check(config, field: "definition", id: request.id)
             try ConfigStore.activate(db, definitionID: request.id)
+            try Self.reindex(db, from: before, to: config)
             try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, entityId: request.id, at: now, actorId: caller.userID))
             return try ConfigStore.load(db).definitions.first { $0.id == request.id }!.wire
         }
@@ -168,13 +170,24 @@ struct LeadConfigHandler: LeadsV1.LeadConfig.ServiceProtocol {
         return try await env.mutate(context, caller: caller) { db in
             if id != 0 { try Self.checkVersion(db, table: table, id: id, version: version, what: field) }
             var config = try ConfigStore.load(db)
+            let before = DuplicateRule(config)
             let candidateID = id == 0 ? Self.newItem : id
             try change(&config, candidateID)
             try Self.check(config, field: field, id: candidateID)
             let savedID = try persist(db)
             try appendEvent(db, LeadsV1.LeadEvent(type: .configurationChanged, entityId: savedID, at: now, actorId: caller.userID))
-            return render(try ConfigStore.load(db), savedID)
+            let saved = try ConfigStore.load(db)
+            try Self.reindex(db, from: before, to: saved)
+            return render(saved, savedID)
         }
+    }
+
+    /// A change of the duplicate rule (a definition's fields, another definition active, a custom
+    /// field retired) rebuilds the keys it indexes, in the same transaction: every lead is
+    /// checked by the new rule from the moment it is committed.
+    private static func reindex(_ db: Database, from before: DuplicateRule, to configuration: LeadConfiguration) throws {
+        let after = DuplicateRule(configuration)
+        if after.indexed != before.indexed { try LeadStore.reindex(db, from: before, to: after) }
     }
 
     /// The id a new item has while the configuration is checked, before the database gives it one.

@@ -60,16 +60,38 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
             if ownerID != caller.userID, try DirectoryStore.user(db, id: ownerID) == nil {
                 throw DomainError.invalid([Violation("lead.owner_id", "names no user (\(ownerID))")])
             }
-            if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, emails: new.record.emails, phones: new.record.phones) {
+            let rule = DuplicateRule(current.configuration)
+            if !request.allowDuplicate, let match = try LeadStore.firstDuplicate(db, keys: rule.keys(of: new.record)) {
                 let visible = try Self.mayKnow(db, match.leadID, caller)
+                let field = Self.duplicateField(match.key)
                 throw DomainError.alreadyExists(
-                    "\(visible ? "lead \(match.leadID)" : "a lead you may not see") has the same \(match.kind) \(match.value); set allow_duplicate to create it anyway",
-                    existing: visible ? [Existing("lead", id: match.leadID, field: "lead.\(match.kind)s", value: match.value)] : [])
+                    "\(visible ? "lead \(match.leadID)" : "a lead you may not see") has the same \(Self.label(match.key)) \(match.key.value); set allow_duplicate to create it anyway",
+                    existing: visible ? [Existing("lead", id: match.leadID, field: "lead.\(field)", value: match.key.value)] : [])
             }
-            let saved = try LeadStore.insert(db, new, action: "created", actorID: caller.userID)
+            let saved = try LeadStore.insert(db, new, rule: rule, action: "created", actorID: caller.userID)
             return try applyRules(db, saved, rules: current.rules, now: now)
         } answer: { $0.wire(now: now, unread: false) }
         return lead
+    }
+
+    /// The request field a duplicate key comes from: "emails", "phones", "company"
+    /// (with the full name), "custom_fields.KEY".
+    static func duplicateField(_ key: DuplicateRule.Key) -> String {
+        switch key.kind {
+        case "email": "emails"
+        case "phone": "phones"
+        case "company_name": "company"
+        default: key.kind
+        }
+    }
+
+    /// A duplicate key's field as a refusal names it: "email", "phone", "company and name", "cups".
+    static func label(_ key: DuplicateRule.Key) -> String {
+        switch key.kind {
+        case "company_name": "company and name"
+        case let kind where kind.hasPrefix("custom_fields."): String(kind.dropFirst("custom_fields.".count))
+        default: key.kind
+        }
     }
 
     /// How a refusal names the lead a new one duplicates: by its id when the caller may see it,
@@ -220,7 +242,7 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         lead.version = old.version + 1
         lead.updatedBy = actor
         lead.updatedAt = now
-        try LeadStore.update(db, old: old, lead)
+        try LeadStore.update(db, old: old, lead, rule: DuplicateRule(try env.database.configuration.load(db)))
         try LeadStore.addHistory(db, leadID: lead.id, action: action, actorID: actor, at: now, changes: changes, version: lead.version, reason: TextRules.collapsed(reason))
         try appendEvent(db, .leadChanged(event, lead, actor: actor, at: now))
         return lead
@@ -232,8 +254,9 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
         let response = try await env.mutate(context, caller: caller) { db -> LeadsV1.DeleteLeadResponse in
             let lead = try LeadStore.visibleLead(db, id: request.id, caller: caller)
             try lead.requireVersion(request.version)
-            try LeadLifecycle(configuration: try env.database.configuration.load(db), now: now).checkDelete(lead, caller: caller)
-            try LeadStore.delete(db, lead)
+            let configuration = try env.database.configuration.load(db)
+            try LeadLifecycle(configuration: configuration, now: now).checkDelete(lead, caller: caller)
+            try LeadStore.delete(db, lead, rule: DuplicateRule(configuration))
             try LeadStore.addHistory(db, leadID: lead.id, action: "deleted", actorID: caller.userID, at: now, changes: [], version: lead.version + 1,
                                      reason: TextRules.collapsed(request.reason))
             try appendEvent(db, LeadsV1.LeadEvent(type: .deleted, entityId: lead.id, at: now, actorId: caller.userID))
@@ -319,27 +342,41 @@ struct LeadsHandler: LeadsV1.Leads.ServiceProtocol {
 
     func findDuplicates(request: LeadsV1.FindDuplicatesRequest, context: ServerContext) async throws -> LeadsV1.FindDuplicatesResponse {
         let caller = try context.caller()
-        var probe = LeadRecord()
-        probe.emails = request.emails
-        probe.phones = request.phones
+        let configuration = try await env.configuration()
         var v = Violations()
-        if request.emails.count + request.phones.count > 20 { v.add("emails", "at most 20 e-mails and phones in all") }
-        let emails = request.emails.enumerated().compactMap { i, raw -> String? in
+        if request.emails.count + request.phones.count + request.customFields.count > 20 {
+            v.add("emails", "at most 20 e-mails, phones and custom field values in all")
+        }
+        // The values as a lead would store them, so that they compare as the stored keys do.
+        var probe = LeadRecord()
+        probe.emails = request.emails.enumerated().compactMap { i, raw -> String? in
             let e = raw.trimmingSpaces.lowercased()
             if !EmailRules.isValid(e) { v.add("emails[\(i)]", "must be an e-mail address"); return nil }
             return e
         }
-        let phones = request.phones.enumerated().compactMap { i, raw -> String? in
+        probe.phones = request.phones.enumerated().compactMap { i, raw -> String? in
             guard let p = PhoneRules.normalised(raw, country: "") else { v.add("phones[\(i)]", "must be a phone number with its country code"); return nil }
             return p
         }
+        TextRules.check(request.fullName, field: "full_name", required: false, max: 200, into: &v)
+        TextRules.check(request.company, field: "company", required: false, max: 200, into: &v)
+        probe.fullName = request.fullName
+        probe.company = request.company
+        let customKeys = Set(configuration.customFields.map(\.key))
+        for (i, value) in request.customFields.enumerated() {
+            guard customKeys.contains(value.key) else { v.add("custom_fields[\(i)].key", "names no custom field (\(value.key))"); continue }
+            guard let wire = value.value else { v.add("custom_fields[\(i)]", "must have a value"); continue }
+            if case .text(let text) = wire { TextRules.check(text, field: "custom_fields[\(i)].text", required: false, max: 2000, into: &v) }
+            probe.customFields[value.key] = LeadRecord.CustomValue(wire)
+        }
         try v.check()
+        let keys = DuplicateRule(configuration).keys(of: probe)
         return try await env.database.read { db in
             var matches: [LeadsV1.DuplicateMatch] = []
             let members = try DirectoryStore.unitMembers(db, of: caller)
-            for match in try LeadStore.duplicates(db, emails: emails, phones: phones, excluding: request.excludeId) {
+            for match in try LeadStore.duplicates(db, keys: keys, excluding: request.excludeId) {
                 guard let lead = try LeadStore.lead(db, id: match.leadID), LeadAccess.canSee(caller, lead, unitMembers: members) else { continue }
-                matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.kind, value: match.value))
+                matches.append(LeadsV1.DuplicateMatch(leadId: lead.id, fullName: lead.fullName, matchedOn: match.key.kind, value: match.key.value))
             }
             return LeadsV1.FindDuplicatesResponse(matches: matches)
         }

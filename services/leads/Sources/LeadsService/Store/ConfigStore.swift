@@ -28,7 +28,8 @@ enum ConfigStore {
             LeadDefinitionRecord(
                 id: $0["id"], name: $0["name"], allowedTypeIDs: json($0["allowed_type_ids"]), defaultTypeID: $0["default_type_id"],
                 convertOnWin: $0["convert_on_win"], createOpportunityOnWin: $0["create_opportunity_on_win"],
-                defaultPriority: $0["default_priority"], defaultImportance: $0["default_importance"], active: $0["active"], version: $0["version"])
+                defaultPriority: $0["default_priority"], defaultImportance: $0["default_importance"], duplicateFields: json($0["duplicate_fields"]),
+                active: $0["active"], version: $0["version"])
         }
         c.customFields = try Row.fetchAll(db, sql: "SELECT * FROM custom_field ORDER BY id").map {
             CustomFieldRecord(
@@ -65,6 +66,7 @@ enum ConfigStore {
             "name": d.name, "allowed_type_ids": jsonText(d.allowedTypeIDs), "default_type_id": d.defaultTypeID,
             "convert_on_win": d.convertOnWin, "create_opportunity_on_win": d.createOpportunityOnWin,
             "default_priority": d.defaultPriority, "default_importance": d.defaultImportance, "active": d.active,
+            "duplicate_fields": jsonText(d.duplicateFields),
         ])
     }
 

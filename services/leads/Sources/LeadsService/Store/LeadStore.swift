@@ -20,14 +20,14 @@ enum LeadStore {
     }
 
     /// Stores a new lead (its values and event encoded off the writer by `NewLead`) with its
-    /// contacts, its event and its first history entry, and returns it with its id. The entry's
-    /// changes (every field from empty) are not written out: the event holds the lead as created
-    /// and `history` reads them from it, so a create or an import row writes a third less.
-    static func insert(_ db: Database, _ new: NewLead, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
+    /// duplicate keys, its event and its first history entry, and returns it with its id. The
+    /// entry's changes (every field from empty) are not written out: the event holds the lead as
+    /// created and `history` reads them from it, so a create or an import row writes a third less.
+    static func insert(_ db: Database, _ new: NewLead, rule: DuplicateRule, action: String, actorID: Int64, reason: String = "") throws -> LeadRecord {
         try db.cachedStatement(sql: LeadColumns.insert).execute(new.values)
         var saved = new.record
         saved.id = db.lastInsertedRowID
-        try indexContacts(db, saved)
+        try index(db, saved, rule: rule)
         let sequence = try new.event.append(db, id: saved.id)
         try addHistory(db, leadID: saved.id, action: action, actorID: actorID, at: saved.createdAt, encodedChanges: "",
                        version: saved.version, reason: reason, creationEvent: sequence)
@@ -35,76 +35,90 @@ enum LeadStore {
     }
 
     /// Writes `lead` over `old`, the stored row, which must still be at `lead.version - 1`.
-    static func update(_ db: Database, old: LeadRecord, _ lead: LeadRecord) throws {
+    static func update(_ db: Database, old: LeadRecord, _ lead: LeadRecord, rule: DuplicateRule) throws {
         var values = lead.columnValues
         values.append(lead.id)
         values.append(lead.version - 1)
         try db.cachedStatement(sql: LeadColumns.update).execute(values)
         guard db.changesCount == 1 else { throw DomainError.stale("lead \(lead.id) changed meanwhile: read it again") }
-        if old.emails != lead.emails || old.phones != lead.phones || old.mergedIntoID != lead.mergedIntoID {
-            try unindexContacts(db, old)
-            try indexContacts(db, lead)
+        let (before, after) = (indexedKeys(old, rule), indexedKeys(lead, rule))
+        if before != after {
+            try unindex(db, old.id, before)
+            try index(db, lead.id, after)
         }
     }
 
-    static func delete(_ db: Database, _ lead: LeadRecord) throws {
-        try unindexContacts(db, lead)
+    static func delete(_ db: Database, _ lead: LeadRecord, rule: DuplicateRule) throws {
+        try unindex(db, lead.id, indexedKeys(lead, rule))
         try db.execute(sql: "DELETE FROM lead WHERE id = ?", arguments: [lead.id])
     }
 
-    /// Indexes the e-mails and phones of a lead for duplicate checks; a merged lead's are not,
-    /// so that only the lead it lives on in is reported.
-    private static func indexContacts(_ db: Database, _ lead: LeadRecord) throws {
-        guard lead.mergedIntoID == 0 else { return }
+    /// The keys `lead_contact` holds for a lead: those of every indexed field, none for a merged
+    /// lead (only the lead it lives on in is reported).
+    private static func indexedKeys(_ lead: LeadRecord, _ rule: DuplicateRule) -> [DuplicateRule.Key] {
+        lead.mergedIntoID == 0 ? rule.indexedKeys(of: lead) : []
+    }
+
+    private static func index(_ db: Database, _ lead: LeadRecord, rule: DuplicateRule) throws {
+        try index(db, lead.id, indexedKeys(lead, rule))
+    }
+
+    private static func index(_ db: Database, _ leadID: Int64, _ keys: [DuplicateRule.Key]) throws {
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lead_contact (kind, value, lead_id) VALUES (?, ?, ?)")
-        for contact in contacts(emails: lead.emails, phones: lead.phones) {
-            try insert.execute(StatementValues(contact.kind, contact.value, lead.id))
-        }
+        for key in keys { try insert.execute(StatementValues(key.kind, key.value, leadID)) }
     }
 
-    /// Removes what `indexContacts` wrote for the lead as it was stored. The table is keyed by
-    /// contact only (one B-tree per row, which an import feels), so the rows go by their keys.
-    private static func unindexContacts(_ db: Database, _ lead: LeadRecord) throws {
+    /// Removes what `index` wrote. The table is keyed by key only (one B-tree per row, which an
+    /// import feels), so the rows go by their keys.
+    private static func unindex(_ db: Database, _ leadID: Int64, _ keys: [DuplicateRule.Key]) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM lead_contact WHERE kind = ? AND value = ? AND lead_id = ?")
-        for contact in contacts(emails: lead.emails, phones: lead.phones) {
-            try delete.execute(StatementValues(contact.kind, contact.value, lead.id))
+        for key in keys { try delete.execute(StatementValues(key.kind, key.value, leadID)) }
+    }
+
+    /// Rebuilds the index after the duplicate rule changed from `old` to `new`: the keys of the
+    /// fields no longer indexed go, those of the newly indexed fields are read from every lead.
+    static func reindex(_ db: Database, from old: DuplicateRule, to new: DuplicateRule) throws {
+        let gone = old.indexed.filter { !new.indexed.contains($0) }
+        let added = new.indexed.filter { !old.indexed.contains($0) }
+        for field in gone {
+            try db.execute(sql: "DELETE FROM lead_contact WHERE kind = ?", arguments: [field.kind])
+        }
+        guard !added.isEmpty else { return }
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(LeadColumns.selection) FROM lead WHERE merged_into_id = 0")
+        while let row = try rows.next() {
+            let lead = LeadRecord(row: row)
+            try index(db, lead.id, added.flatMap { DuplicateRule.keys(of: lead, for: $0) })
         }
     }
 
-    /// Leads other than `excluding` with one of these normalised e-mails or phones.
-    static func duplicates(_ db: Database, emails: [String], phones: [String], excluding: Int64) throws -> [(leadID: Int64, kind: String, value: String)] {
-        var out: [(Int64, String, String)] = []
-        let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id")
-        for (kind, values) in [("email", emails), ("phone", phones)] {
-            for value in values {
-                for leadID in try Int64.fetchAll(select, arguments: [kind, value, excluding]) {
-                    out.append((leadID, kind, value))
-                }
-            }
+    /// Leads other than `excluding` sharing one of `keys`, each with the key it shares.
+    static func duplicates(_ db: Database, keys: [DuplicateRule.Key], excluding: Int64) throws -> [(leadID: Int64, key: DuplicateRule.Key)] {
+        var out: [(Int64, DuplicateRule.Key)] = []
+        let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? AND lead_id != ? ORDER BY lead_id LIMIT 100")
+        for key in keys {
+            for leadID in try Int64.fetchAll(select, arguments: [key.kind, key.value, excluding]) { out.append((leadID, key)) }
         }
         return out
     }
 
-    /// The first of `duplicates`, read with one lookup per contact and no more.
-    static func firstDuplicate(_ db: Database, emails: [String], phones: [String]) throws -> (leadID: Int64, kind: String, value: String)? {
+    /// The first lead sharing one of `keys`, read with one lookup per key and no more.
+    static func firstDuplicate(_ db: Database, keys: [DuplicateRule.Key]) throws -> (leadID: Int64, key: DuplicateRule.Key)? {
         let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT 1")
-        for contact in contacts(emails: emails, phones: phones) {
-            if let leadID = try select.fetchInt64(StatementValues(contact.kind, contact.value)) {
-                return (leadID, contact.kind, contact.value)
-            }
+        for key in keys {
+            if let leadID = try select.fetchInt64(StatementValues(key.kind, key.value)) { return (leadID, key) }
         }
         return nil
     }
 
-    /// One e-mail or phone of a lead, as the contact table keys it.
-    struct Contact: Hashable, Sendable {
-        var kind: String  // "email" or "phone"
-        var value: String
-    }
-
-    /// The e-mails, then the phones, as contacts.
-    static func contacts(emails: [String], phones: [String]) -> [Contact] {
-        emails.map { Contact(kind: "email", value: $0) } + phones.map { Contact(kind: "phone", value: $0) }
+    /// The leads sharing one of `keys`, at most `limit` of them, in id order: what an import row matches.
+    static func matches(_ db: Database, keys: [DuplicateRule.Key], limit: Int = 3) throws -> [Int64] {
+        let select = try db.cachedStatement(sql: "SELECT lead_id FROM lead_contact WHERE kind = ? AND value = ? ORDER BY lead_id LIMIT ?")
+        var found: [Int64] = []
+        for key in keys {
+            for id in try Int64.fetchAll(select, arguments: [key.kind, key.value, limit]) where !found.contains(id) { found.append(id) }
+            if found.count >= limit { break }
+        }
+        return found.sorted()
     }
 
     // MARK: notes, history, read marks

@@ -255,6 +255,12 @@ public final class LeadsDatabase: TransactionWriter {
                 CREATE INDEX idempotency_on_created_at ON idempotency (created_at);
                 """)
         }
+        migrator.registerMigration("v12: duplicate fields chosen by the lead definition") { db in
+            // Empty is the rule before: e-mails and phones, which lead_contact already indexes.
+            try db.execute(sql: """
+                ALTER TABLE "lead_definition" ADD COLUMN "duplicate_fields" TEXT NOT NULL DEFAULT '[]';
+                """)
+        }
         return migrator
     }
 }

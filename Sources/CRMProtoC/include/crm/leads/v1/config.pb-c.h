@@ -358,10 +358,19 @@ struct  Crm__Leads__V1__LeadDefinition
    * Bumped by every change.
    */
   int64_t version;
+  /*
+   * Which fields make two leads duplicates while this definition is active, for CreateLead,
+   * ImportLeads and FindDuplicates alike: "emails", "phones", "company_name" (the company and
+   * the full name together, case and spacing aside) and "custom_fields.KEY" (a value of that
+   * custom field). Two leads sharing a value of any one field are duplicates. Empty means
+   * "emails" and "phones".
+   */
+  size_t n_duplicate_fields;
+  char **duplicate_fields;
 };
 #define CRM__LEADS__V1__LEAD_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__lead_definition__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
 
 
 /*

@@ -61,6 +61,7 @@ typedef struct Crm__Leads__V1__FindDuplicatesResponse Crm__Leads__V1__FindDuplic
 typedef struct Crm__Leads__V1__MergeLeadsRequest Crm__Leads__V1__MergeLeadsRequest;
 typedef struct Crm__Leads__V1__ColumnMapping Crm__Leads__V1__ColumnMapping;
 typedef struct Crm__Leads__V1__ImportLeadsRequest Crm__Leads__V1__ImportLeadsRequest;
+typedef struct Crm__Leads__V1__RowResult Crm__Leads__V1__RowResult;
 typedef struct Crm__Leads__V1__RowError Crm__Leads__V1__RowError;
 typedef struct Crm__Leads__V1__ImportLeadsResponse Crm__Leads__V1__ImportLeadsResponse;
 typedef struct Crm__Leads__V1__ExportLeadsRequest Crm__Leads__V1__ExportLeadsRequest;
@@ -115,6 +116,51 @@ typedef enum _Crm__Leads__V1__LeadView {
   CRM__LEADS__V1__LEAD_VIEW__LEAD_VIEW_RECENTLY_CREATED = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__LEADS__V1__LEAD_VIEW)
 } Crm__Leads__V1__LeadView;
+/*
+ * What an import does with the leads its rows match (by ImportLeadsRequest.match_on).
+ */
+typedef enum _Crm__Leads__V1__ImportMode {
+  /*
+   * Create a lead for each row; a row matching a lead is a duplicate, skipped unless
+   * allow_duplicates.
+   */
+  CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_CREATE = 0,
+  /*
+   * Update the lead each row matches with the row's non-empty cells; a row matching none fails.
+   */
+  CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPDATE = 1,
+  /*
+   * Update the lead a row matches; create one for a row matching none.
+   */
+  CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPSERT = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__LEADS__V1__IMPORT_MODE)
+} Crm__Leads__V1__ImportMode;
+/*
+ * What became of one row.
+ */
+typedef enum _Crm__Leads__V1__RowOutcome {
+  /*
+   * Not set.
+   */
+  CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UNSPECIFIED = 0,
+  /*
+   * A lead was created (or, on a dry run, would be).
+   */
+  CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_CREATED = 1,
+  /*
+   * The lead it matched was updated (or would be).
+   */
+  CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UPDATED = 2,
+  /*
+   * The lead it matched already had every value the row gives.
+   */
+  CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UNCHANGED = 3,
+  /*
+   * Skipped: its errors say why.
+   */
+  CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_FAILED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__LEADS__V1__ROW_OUTCOME)
+} Crm__Leads__V1__RowOutcome;
 /*
  * What changed in an event.
  */
@@ -1590,7 +1636,9 @@ struct  Crm__Leads__V1__ListHistoryResponse
 
 
 /*
- * Looks for leads with the same normalised e-mail or phone.
+ * Looks for leads that are duplicates of the values given, by the duplicate fields of the
+ * active lead definition (LeadDefinition.duplicate_fields): e-mails and phones unless it says
+ * otherwise. Values of fields the rule does not name are not looked for.
  */
 struct  Crm__Leads__V1__FindDuplicatesRequest
 {
@@ -1609,10 +1657,23 @@ struct  Crm__Leads__V1__FindDuplicatesRequest
    * Leave this lead out (when checking an existing lead).
    */
   int64_t exclude_id;
+  /*
+   * With company, for the "company_name" field.
+   */
+  char *full_name;
+  /*
+   * With full_name, for the "company_name" field.
+   */
+  char *company;
+  /*
+   * Custom field values, for "custom_fields.KEY" fields.
+   */
+  size_t n_custom_fields;
+  Crm__Leads__V1__CustomFieldValue **custom_fields;
 };
 #define CRM__LEADS__V1__FIND_DUPLICATES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__find_duplicates_request__descriptor) \
-    , 0,NULL, 0,NULL, 0 }
+    , 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -1630,7 +1691,7 @@ struct  Crm__Leads__V1__DuplicateMatch
    */
   char *full_name;
   /*
-   * "email" or "phone".
+   * "email", "phone", "company_name" or "custom_fields.KEY".
    */
   char *matched_on;
   /*
@@ -1710,8 +1771,8 @@ struct  Crm__Leads__V1__ColumnMapping
 
 
 /*
- * Imports leads from CSV. Valid rows are created; bad rows are reported and skipped. With an
- * idempotency key, re-running the same import creates nothing new.
+ * Imports leads from CSV. Valid rows are created (or update the leads they match); bad rows are
+ * reported and skipped. With an idempotency key, re-running the same import changes nothing new.
  */
 struct  Crm__Leads__V1__ImportLeadsRequest
 {
@@ -1728,9 +1789,11 @@ struct  Crm__Leads__V1__ImportLeadsRequest
   /*
    * The field of each column whose header does not name it, or "" to skip a column. Every
    * other column is matched to LeadInput fields by its header (case and spaces aside; "email",
-   * "phone", "type", "owner" and the like work, types and categories by name or id, owners by
-   * login or id), and the read-only columns an export writes are skipped; any other header is
-   * an error.
+   * "phone", "type", "owner" and the like work, types, statuses, categories and lost reasons
+   * by name or id, owners by login or id, custom fields by key or custom_fields.KEY), and the
+   * read-only columns an export writes are skipped; any other header is an error. A status
+   * (with "state", "started_at", "completed_at" and "lost_reason") puts a new lead where the
+   * file says it stands, a lost one with its reason.
    */
   size_t n_mapping;
   Crm__Leads__V1__ColumnMapping **mapping;
@@ -1743,13 +1806,53 @@ struct  Crm__Leads__V1__ImportLeadsRequest
    */
   protobuf_c_boolean dry_run;
   /*
-   * The file's name, kept on the created leads' history.
+   * The file's name, kept on the created and updated leads' history.
    */
   char *file_name;
+  /*
+   * Create only (the default), update only, or both.
+   */
+  Crm__Leads__V1__ImportMode mode;
+  /*
+   * The fields a row is matched to an existing lead by, any one of them sufficing: "id" (the
+   * lead's id, as an export writes it), "emails", "phones", and the active definition's other
+   * duplicate fields ("company_name", "custom_fields.KEY": an id from another system or a
+   * supply point code kept in a custom field). Empty means the duplicate fields. A row matching
+   * two leads fails naming both. An update changes only the columns a row fills, under the
+   * rules of UpdateLead (who may edit the lead, its owner and its fields); a row whose status,
+   * state or lost reason differs from its lead's fails: those move by the life-cycle actions.
+   */
+  size_t n_match_on;
+  char **match_on;
 };
 #define CRM__LEADS__V1__IMPORT_LEADS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__import_leads_request__descriptor) \
-    , {0,NULL}, 0, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+    , {0,NULL}, 0, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_CREATE, 0,NULL }
+
+
+/*
+ * One row's outcome.
+ */
+struct  Crm__Leads__V1__RowResult
+{
+  ProtobufCMessage base;
+  /*
+   * The row number in the file.
+   */
+  int32_t row;
+  /*
+   * What became of it.
+   */
+  Crm__Leads__V1__RowOutcome outcome;
+  /*
+   * The lead created or matched (0 when it failed before one was known, and on a dry run's
+   * created rows).
+   */
+  int64_t lead_id;
+};
+#define CRM__LEADS__V1__ROW_RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__row_result__descriptor) \
+    , 0, CRM__LEADS__V1__ROW_OUTCOME__ROW_OUTCOME_UNSPECIFIED, 0 }
 
 
 /*
@@ -1791,11 +1894,11 @@ struct  Crm__Leads__V1__ImportLeadsResponse
    */
   int32_t created;
   /*
-   * Rows skipped for errors.
+   * Rows skipped for errors (duplicates aside).
    */
   int32_t failed;
   /*
-   * Rows skipped as duplicates.
+   * Rows skipped as duplicates of a lead or of an earlier row (create mode).
    */
   int32_t duplicates;
   /*
@@ -1808,10 +1911,33 @@ struct  Crm__Leads__V1__ImportLeadsResponse
    */
   size_t n_created_ids;
   int64_t *created_ids;
+  /*
+   * Leads updated (or that would be).
+   */
+  int32_t updated;
+  /*
+   * Rows that matched a lead that already had all their values.
+   */
+  int32_t unchanged;
+  /*
+   * Every row's outcome, in row order. rows_read = created + updated + unchanged + failed +
+   * duplicates.
+   */
+  size_t n_rows;
+  Crm__Leads__V1__RowResult **rows;
+  /*
+   * Errors past the 1,000 listed in errors.
+   */
+  int32_t unlisted_errors;
+  /*
+   * This is the stored answer to an earlier call with the same idempotency key and request:
+   * the counts are that call's, and this call changed nothing.
+   */
+  protobuf_c_boolean replayed;
 };
 #define CRM__LEADS__V1__IMPORT_LEADS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&crm__leads__v1__import_leads_response__descriptor) \
-    , 0, 0, 0, 0, 0,NULL, 0,NULL }
+    , 0, 0, 0, 0, 0,NULL, 0,NULL, 0, 0, 0,NULL, 0, 0 }
 
 
 /*
@@ -1831,8 +1957,11 @@ struct  Crm__Leads__V1__ExportLeadsRequest
   Crm__Rpc__V1__SortKey **sort;
   /*
    * The columns, in order: Lead fields, the names "type", "status", "category", "source_type",
-   * "owner", "assigned_unit", "assigned_user", "lost_reason", or "custom_fields.KEY"; empty
-   * exports the usual columns. Times are ISO 8601 UTC, amounts "1200.50 EUR".
+   * "owner", "assigned_unit", "assigned_user", "lost_reason", "competitors", or a custom field
+   * (its key, or "custom_fields.KEY"); empty exports the usual columns and every active custom
+   * field, which ImportLeads reads back as the same leads (status, state and times included).
+   * A custom field's header is its key unless that is also a lead column's name. Times are
+   * ISO 8601 UTC, amounts "1200.50 EUR".
    */
   size_t n_columns;
   char **columns;
@@ -3007,6 +3136,25 @@ Crm__Leads__V1__ImportLeadsRequest *
 void   crm__leads__v1__import_leads_request__free_unpacked
                      (Crm__Leads__V1__ImportLeadsRequest *message,
                       ProtobufCAllocator *allocator);
+/* Crm__Leads__V1__RowResult methods */
+void   crm__leads__v1__row_result__init
+                     (Crm__Leads__V1__RowResult         *message);
+size_t crm__leads__v1__row_result__get_packed_size
+                     (const Crm__Leads__V1__RowResult   *message);
+size_t crm__leads__v1__row_result__pack
+                     (const Crm__Leads__V1__RowResult   *message,
+                      uint8_t             *out);
+size_t crm__leads__v1__row_result__pack_to_buffer
+                     (const Crm__Leads__V1__RowResult   *message,
+                      ProtobufCBuffer     *buffer);
+Crm__Leads__V1__RowResult *
+       crm__leads__v1__row_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   crm__leads__v1__row_result__free_unpacked
+                     (Crm__Leads__V1__RowResult *message,
+                      ProtobufCAllocator *allocator);
 /* Crm__Leads__V1__RowError methods */
 void   crm__leads__v1__row_error__init
                      (Crm__Leads__V1__RowError         *message);
@@ -3442,6 +3590,9 @@ typedef void (*Crm__Leads__V1__ColumnMapping_Closure)
 typedef void (*Crm__Leads__V1__ImportLeadsRequest_Closure)
                  (const Crm__Leads__V1__ImportLeadsRequest *message,
                   void *closure_data);
+typedef void (*Crm__Leads__V1__RowResult_Closure)
+                 (const Crm__Leads__V1__RowResult *message,
+                  void *closure_data);
 typedef void (*Crm__Leads__V1__RowError_Closure)
                  (const Crm__Leads__V1__RowError *message,
                   void *closure_data);
@@ -3761,6 +3912,8 @@ void crm__leads__v1__leads__watch_events(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    crm__leads__v1__lead_view__descriptor;
+extern const ProtobufCEnumDescriptor    crm__leads__v1__import_mode__descriptor;
+extern const ProtobufCEnumDescriptor    crm__leads__v1__row_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    crm__leads__v1__lead_event_type__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__custom_field_value__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__product_interest__descriptor;
@@ -3805,6 +3958,7 @@ extern const ProtobufCMessageDescriptor crm__leads__v1__find_duplicates_response
 extern const ProtobufCMessageDescriptor crm__leads__v1__merge_leads_request__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__column_mapping__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__import_leads_request__descriptor;
+extern const ProtobufCMessageDescriptor crm__leads__v1__row_result__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__row_error__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__import_leads_response__descriptor;
 extern const ProtobufCMessageDescriptor crm__leads__v1__export_leads_request__descriptor;
