@@ -15,6 +15,6 @@ struct CRM: AsyncParsableCommand {
             Exit codes: 0 done, 1 failed, 2 not found, 3 not allowed (log in, or ask an admin), \
             4 service unavailable, 64 bad usage or input.
             """,
-        subcommands: [Up.self, Status.self, Login.self, Logout.self, WhoAmI.self, Password.self, Leads.self, Activities.self, Tasks.self, Incidents.self, Links.self, Work.self, WorkTypes.self, Tags.self, Templates.self, Send.self, Messages.self, Reports.self, Users.self, Units.self, Config.self, Call.self]
+        subcommands: [Up.self, Status.self, Login.self, Logout.self, WhoAmI.self, Password.self, Leads.self, Activities.self, Tasks.self, Incidents.self, Links.self, Work.self, WorkTypes.self, Tags.self, Templates.self, Send.self, Messages.self, Reports.self, Users.self, Units.self, Config.self, Forms.self, Call.self]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMAPI
+import CRMDomain
 import CRMRPC
 import CRMWire
 import Foundation
@@ -229,7 +230,7 @@ func leadDetails(_ lead: LeadsV1.Lead, _ names: Names) -> Table {
         ("state", lead.state.cliName), ("status", names.status(lead.statusId)),
         ("priority", lead.priority == 0 ? "" : String(lead.priority)), ("importance", lead.importance == 0 ? "" : String(lead.importance)),
         ("probability", lead.probability == 0 ? "" : "\(lead.probability)%"),
-        ("amount", lead.targetAmount.map { String(format: "%.2f %@", Double($0.amountMinor) / 100, $0.currency) } ?? ""),
+        ("amount", lead.targetAmount.map(Reports.money) ?? ""),
         ("owner", names.user(lead.ownerId)), ("assigned", assignee(lead, names)),
         ("contact on", showTime(lead.contactOn)), ("started", showTime(lead.startedAt)), ("expected", showTime(lead.expectedCompletionAt)),
         ("completed", showTime(lead.completedAt)), ("lost reason", names.catalog(lead.lostReasonId)),
@@ -250,7 +251,7 @@ private func customText(_ value: LeadsV1.CustomFieldValue.Value) -> String {
     case .text(let s), .decimal(let s): s
     case .integer(let n): String(n)
     case .boolean(let b): b ? "yes" : "no"
-    case .date(let d): showTime(d)
+    case .date(let d): Timestamp.formatDate(d)  // a day, stored as midnight UTC
     }
 }
 

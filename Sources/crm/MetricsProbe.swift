@@ -17,6 +17,12 @@ enum MetricsProbe {
 
     /// The status code of `GET path`, read with a plain socket and a one-second limit.
     static func httpStatus(_ endpoint: Endpoint, path: String) -> Int? {
+        httpGet(endpoint, path: path, bodyLimit: 0)?.status
+    }
+
+    /// `GET path` over a plain socket with a one-second limit per read: the status and up to
+    /// `bodyLimit` bytes of the body (the answer's end is the connection's: `Connection: close`).
+    static func httpGet(_ endpoint: Endpoint, path: String, accept: String = "*/*", bodyLimit: Int = 1 << 20) -> (status: Int, body: [UInt8])? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -29,13 +35,21 @@ enum MetricsProbe {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(endpoint.description)\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(endpoint.description)\r\nAccept: \(accept)\r\nConnection: close\r\n\r\n".utf8)
         guard send(fd, request, request.count, 0) == request.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        guard count > 12 else { return nil }
-        let line = String(decoding: buffer[..<count], as: UTF8.self)
-        guard line.hasPrefix("HTTP/1.") else { return nil }
-        return Int(line.dropFirst(9).prefix(3))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while answer.count < bodyLimit + 16 * 1024 {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer += buffer[..<count]
+            if bodyLimit == 0 && answer.count > 12 { break }
+        }
+        guard answer.count > 12 else { return nil }
+        let line = String(decoding: answer.prefix(16), as: UTF8.self)
+        guard line.hasPrefix("HTTP/1."), let status = Int(line.dropFirst(9).prefix(3)) else { return nil }
+        let separator: [UInt8] = [13, 10, 13, 10]
+        let start = answer.indices.first { i in i + 4 <= answer.count && Array(answer[i..<(i + 4)]) == separator }.map { $0 + 4 } ?? answer.count
+        return (status, Array(answer[start...].prefix(bodyLimit)))
     }
 }

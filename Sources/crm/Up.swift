@@ -39,9 +39,12 @@ struct Up: AsyncParsableCommand {
             for service in ServiceName.allCases { endpoints[service] = try connection.address(of: service) }
             for (service, _) in services {
                 // Each service's metrics are served at its port plus 100.
-                for endpoint in [endpoints[service]!, MetricsProbe.endpoint(of: endpoints[service]!)] where !Stack.isFree(endpoint) {
+                // crm-leads' web forms at its port plus 10.
+                let extra = [MetricsProbe.endpoint(of: endpoints[service]!)] + (service == .leads ? [FormsProbe.endpoint(of: endpoints[service]!)] : [])
+                for endpoint in [endpoints[service]!] + extra where !Stack.isFree(endpoint) {
+                    let what = endpoint == endpoints[service]! ? "" : endpoint == extra[0] ? "'s metrics" : "'s web forms"
                     throw CLIFailure(.failed, """
-                        \(endpoint) (for \(service.executable)\(endpoint == endpoints[service]! ? "" : "'s metrics")) is already in use: is another `crm up` running? \
+                        \(endpoint) (for \(service.executable)\(what)) is already in use: is another `crm up` running? \
                         Stop it, or give \(service.executable) another address with --\(service.rawValue) or \(service.environmentKey).
                         """)
                 }
@@ -57,6 +60,7 @@ struct Up: AsyncParsableCommand {
                 var arguments = ["--listen", endpoint.description, "--database", database.path, "--auth-secret-file", secretFile.path, "--log-level", logLevel,
                                  "--metrics-listen", MetricsProbe.endpoint(of: endpoint).description]
                 for peer in ServiceName.allCases where peer != service { arguments += ["--peer", "\(peer.rawValue)=\(endpoints[peer]!)"] }
+                if service == .leads { arguments += ["--forms-listen", FormsProbe.endpoint(of: endpoint).description] }
                 var environment: [String: String] = [:]
                 if service == .leads && !FileManager.default.fileExists(atPath: database.path) {
                     let password = Self.newPassword()
@@ -77,6 +81,9 @@ struct Up: AsyncParsableCommand {
                                    "http://\(MetricsProbe.endpoint(of: endpoints[service]!))/metrics"])
             }
             var lines = table.text().split(separator: "\n").map(String.init)
+            if let leads = endpoints[.leads], services.contains(where: { $0.0 == .leads }) {
+                lines += FormsProbe.summary(FormsProbe.endpoint(of: leads))
+            }
             lines.append("Data in \(folder.path).")
             if let firstPassword {
                 lines.append("First run: log in with `crm login \(adminLogin)` and the password \(firstPassword) (shown only this once).")

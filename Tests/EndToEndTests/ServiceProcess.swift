@@ -87,7 +87,8 @@ final class LogCollector: Sendable {
     }
 
     private func port(in text: String) -> Int? {
-        for line in text.split(separator: "\n") where line.hasSuffix("listening") {
+        // The RPC server's line: the metrics and web forms listeners log theirs too.
+        for line in text.split(separator: "\n") where line.hasSuffix("[CRMRPC] listening") {
             guard let range = line.range(of: "address="), let end = line[range.upperBound...].firstIndex(of: " ") else { continue }
             let address = line[range.upperBound..<end]
             if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) { return port }

@@ -5,6 +5,7 @@
 #include "crm/comms/v1/comms.pb-c.h"
 #include "crm/leads/v1/config.pb-c.h"
 #include "crm/leads/v1/directory.pb-c.h"
+#include "crm/leads/v1/forms.pb-c.h"
 #include "crm/leads/v1/leads.pb-c.h"
 #include "crm/reports/v1/reports.pb-c.h"
 #include "crm/rpc/v1/rpc.pb-c.h"

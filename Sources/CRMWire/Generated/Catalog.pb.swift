@@ -11,6 +11,7 @@ extension ProtoCatalog {
         (crm__leads__v1__lead_config__descriptor, []),
         (crm__leads__v1__auth__descriptor, []),
         (crm__leads__v1__directory__descriptor, []),
+        (crm__leads__v1__forms__descriptor, []),
         (crm__leads__v1__leads__descriptor, ["ExportLeads", "WatchEvents"]),
         (crm__reports__v1__reports__descriptor, ["ExportReport"]),
         (crm__rpc__v1__health__descriptor, []),

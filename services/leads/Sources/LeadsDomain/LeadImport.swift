@@ -198,15 +198,16 @@ public struct LeadImport: Sendable {
         }
     }
 
-    /// The new lead a row's cells describe, or the row's errors.
-    public func lead(row: Int, _ cells: Cells) -> Row {
+    /// The new lead a row's cells describe, or the row's errors; `imported` marks where it came
+    /// from (a web form's submission is not an import).
+    public func lead(row: Int, _ cells: Cells, imported: Bool = true) -> Row {
         var lead = cells.values
         if cells.ownerID != 0 { lead.ownerID = cells.ownerID }
         if lead.ownerID != 0 && lead.ownerID != caller.userID && caller.role == .agent {
             return .errors([RowError(row: row, column: header(of: "owner_id"), message: "an agent imports leads for themselves")])
         }
         LeadLifecycle(configuration: configuration, now: now).prepareNew(&lead, caller: caller)
-        lead.imported = true
+        lead.imported = imported
         let errors = place(&lead, cells.standing, row: row)
         if !errors.isEmpty { return .errors(errors) }
         return checked(lead, row: row, creating: true)

@@ -4,6 +4,7 @@ import CRMDomain
 import CRMRPC
 import CRMService
 import CRMWire
+import Logging
 
 /// The leads service assembled: its store, its handlers, and the router a server hosts.
 public final class LeadsServer: Sendable {
@@ -22,6 +23,8 @@ public final class LeadsServer: Sendable {
         public var openWork: OpenWorkCheck
         /// How sign-in holds up under floods of wrong passwords.
         public var signIn: SignInGuard.Policy = SignInGuard.Policy()
+        /// Web form submissions one address may make per minute (all at once, or spread).
+        public var formSubmissionsPerMinute = 5
 
         public init(databasePath: String, authSecret: String, tokenLifetime: Duration = .seconds(12 * 3600), passwordRounds: Int = PasswordHasher.defaultRounds, clock: WallClock = .system, openWork: OpenWorkCheck = .unconfigured) {
             self.openWork = openWork
@@ -36,11 +39,17 @@ public final class LeadsServer: Sendable {
     public let database: LeadsDatabase
     let env: Environment
     let openWork: OpenWorkCheck
+    /// The web forms' spam checks: one per process, so the per-address budget is the process's.
+    let formGuard: FormGuard
 
     public init(_ configuration: Configuration) throws {
         let signer = try TokenSigner(secret: configuration.authSecret)
         database = try LeadsDatabase(path: configuration.databasePath)
         openWork = configuration.openWork
+        var formPolicy = FormGuard.Policy()
+        formPolicy.burst = max(configuration.formSubmissionsPerMinute, 1)
+        formPolicy.refillMillis = 60_000 / Int64(formPolicy.burst)
+        formGuard = FormGuard(secret: configuration.authSecret, clock: configuration.clock, policy: formPolicy)
         env = Environment(
             database: database,
             authenticator: Authenticator(signer: signer, clock: configuration.clock),
@@ -83,6 +92,12 @@ public final class LeadsServer: Sendable {
         }
     }
 
+    /// The web forms' HTTP listener on `host:port` (0 for any free port), to run beside the RPC server.
+    public func formsServer(host: String, port: Int, logger: Logger) -> FormsHTTPServer {
+        FormsHTTPServer(endpoint: FormsEndpoint(leads: LeadsHandler(env: env, openWork: openWork), guardrails: formGuard, logger: logger),
+                        host: host, port: port, logger: logger)
+    }
+
     /// The routes of every service crm-leads hosts.
     public func router() -> RPCRouter {
         var router = RPCRouter()
@@ -90,6 +105,7 @@ public final class LeadsServer: Sendable {
         router.register(DirectoryHandler(env: env))
         router.register(LeadConfigHandler(env: env))
         router.register(LeadsHandler(env: env, openWork: openWork))
+        router.register(FormsHandler(env: env))
         router.intercept(with: ErrorMappingInterceptor())
         // Login is the one method without a token; every other call's account is checked too.
         router.intercept(with: AuthenticationInterceptor(

@@ -4,6 +4,8 @@ import CRMService
 import Foundation
 import LeadsDomain
 import LeadsService
+import Logging
+import ServiceLifecycle
 
 /// crm-leads: the leads service.
 @main
@@ -31,11 +33,18 @@ struct LeadsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PBKDF2 rounds for new password hashes.", valueName: "n"))
     var passwordRounds: Int = PasswordHasher.defaultRounds
 
+    @Option(help: ArgumentHelp("Serve the web forms over HTTP here (GET and POST /forms/ID). Off unless given. Env: CRM_FORMS_LISTEN.", valueName: "host:port"))
+    var formsListen: String?
+
+    @Option(help: ArgumentHelp("Web form submissions one address may make per minute (1-1,000).", valueName: "n"))
+    var formsRate = 5
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
         if ServiceMain.maintain("crm-leads", maintenance, settings: settings) { return }
+        guard (1...1_000).contains(formsRate) else { throw ValidationError("--forms-rate: must be from 1 to 1,000") }
         guard (1_000...10_000_000).contains(passwordRounds) else {
             throw ValidationError("--password-rounds: must be from 1,000 to 10,000,000")
         }
@@ -44,8 +53,10 @@ struct LeadsCommand: AsyncParsableCommand {
         let server = try ServiceMain.start("crm-leads") {
             // Winning, losing and cancelling ask crm-activities first, and fail closed without it.
             let openWork = settings.peers["activities"].map { OpenWorkCheck.activities(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
-            return try LeadsServer(LeadsServer.Configuration(
-                databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds, openWork: openWork))
+            var configuration = LeadsServer.Configuration(
+                databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds, openWork: openWork)
+            configuration.formSubmissionsPerMinute = formsRate
+            return try LeadsServer(configuration)
         }
         if try await server.needsFirstAdmin() {
             let login = adminLogin ?? environment["CRM_ADMIN_LOGIN"] ?? "admin"
@@ -63,7 +74,14 @@ struct LeadsCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        try await ServiceMain.serve("crm-leads", settings: settings, router: server.router())
+        var background: [any Service] = []
+        if let listen = formsListen ?? environment["CRM_FORMS_LISTEN"], !listen.isEmpty {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ValidationError("--forms-listen: must be HOST:PORT, such as 127.0.0.1:7711 (got \(listen))")
+            }
+            background.append(server.formsServer(host: String(listen[..<colon]), port: port, logger: Logger(label: "crm.leads.forms")))
+        }
+        try await ServiceMain.serve("crm-leads", settings: settings, router: server.router(), background: background)
         try server.database.close()
     }
 }

@@ -261,6 +261,15 @@ public final class LeadsDatabase: TransactionWriter {
                 ALTER TABLE "lead_definition" ADD COLUMN "duplicate_fields" TEXT NOT NULL DEFAULT '[]';
                 """)
         }
+        migrator.registerMigration("v13: web forms") { db in
+            try db.execute(sql: """
+                CREATE TABLE "web_form" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "public_id" TEXT NOT NULL UNIQUE, "name" TEXT NOT NULL,
+                  "fields" TEXT NOT NULL, "type_id" INTEGER NOT NULL, "source_type_id" INTEGER NOT NULL, "source" TEXT NOT NULL,
+                  "campaign" TEXT NOT NULL, "channel" TEXT NOT NULL, "owner_id" INTEGER NOT NULL, "redirect_url" TEXT NOT NULL,
+                  "hosted_page" BOOLEAN NOT NULL, "min_fill_seconds" INTEGER NOT NULL, "active" BOOLEAN NOT NULL,
+                  "version" INTEGER NOT NULL, "created_at" INTEGER NOT NULL, "updated_at" INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 }
