@@ -14,6 +14,9 @@ public struct ServiceSettings: Sendable, Equatable {
     public var gracePeriod: Duration
     /// Where Prometheus metrics are served; nil for nowhere.
     public var metricsEndpoint: Endpoint?
+    /// Every `key = value` of the config file, for the settings a service has of its own (read
+    /// after its flags and CRM_* variables, as these are).
+    public var file: [String: String] = [:]
 
     public init(
         host: String = "127.0.0.1",
@@ -72,6 +75,7 @@ extension ServiceSettings {
         }
 
         var settings = defaults
+        settings.file = file
         if let listen = options.listen ?? env["CRM_LISTEN"] ?? file["listen"] {
             let endpoint = try parseEndpoint(listen, setting: "listen")
             settings.host = endpoint.host

@@ -200,6 +200,24 @@ struct CRMUpTests {
         let reimport = try await crm.run("leads", "import", exported.path, "--dry-run", "--allow-duplicates", "--json")
         #expect(try json(reimport.out)["failed"] as? Int == 0, "\(reimport.out)\(reimport.err)")
 
+        // The README's web form: added, its page listed, a submission arriving as a lead.
+        #expect(stack.text.contains("Web forms: http://127.0.0.1:"), "\(stack.text)")
+        let formAdded = try await crm.run("forms", "add", "contact", "--name", "Contact us", "--field", "full_name", "--field", "emails",
+                                          "--field", "message", "--required", "emails", "--source-type", "Web form", "--campaign", "website")
+        #expect(formAdded.status == 0, "\(formAdded.err)")
+        let leadsPort = try #require(crm.environment["CRM_LEADS_ADDRESS"].flatMap { Int($0.split(separator: ":").last!) })
+        let formsList = try await crm.run("forms", "list")
+        #expect(formsList.out.contains("http://127.0.0.1:\(leadsPort + 10)/forms/contact"), "\(formsList.out)")
+        let formPage = try httpRequest("GET", port: leadsPort + 10, path: "/forms/contact")
+        let formToken = try #require(formPage.body.firstMatch(of: /name="form_token" value="([^"]+)"/).map { String($0.1) }, "\(formPage.body)")
+        try await Task.sleep(for: .milliseconds(3_100))
+        let submitted = try httpRequest("POST", port: leadsPort + 10, path: "/forms/contact",
+                                        headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                                        body: Array("form_token=\(formToken)&full_name=Dora+Web&emails=dora%40example.com".utf8))
+        #expect(submitted.status == 201 && submitted.body == "{\"status\":\"received\"}", "\(submitted.body)")
+        let fromForm = try json(try await crm.run("leads", "list", "--campaign", "website", "--json").out)
+        #expect((fromForm["leads"] as? [[String: Any]])?.compactMap { $0["full_name"] as? String } == ["Dora Web"], "\(fromForm)")
+
         let call = try await crm.run("call", "Leads", "GetLead", "--json", "{\"id\": \(id)}")
         #expect(try json(call.out)["full_name"] as? String == "Ana Pérez", "\(call.err)")
         let badCall = try await crm.run("call", "Leads", "GetLead", "--json", "{\"id\": \"x\"}")
@@ -324,7 +342,8 @@ struct CRMUpTests {
         let second = try StackProcess(crm, data: data)
         #expect(await second.wait(for: "Ready."), "\(second.text)")
         #expect(!second.text.contains("First run"))
-        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 3)
+        #expect(try json(try await crm.run("leads", "list", "--json").out)["total_count"] as? Int == before + 4)  // with the web form's
+        #expect(second.text.contains("Contact us: http://127.0.0.1:"), "\(second.text)")  // crm up lists each enabled form's page
 
         // A service that dies takes the others down, and says so.
         for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) }

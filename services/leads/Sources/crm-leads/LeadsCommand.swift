@@ -36,15 +36,16 @@ struct LeadsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve the web forms over HTTP here (GET and POST /forms/ID). Off unless given. Env: CRM_FORMS_LISTEN.", valueName: "host:port"))
     var formsListen: String?
 
-    @Option(help: ArgumentHelp("Web form submissions one address may make per minute (1-1,000).", valueName: "n"))
-    var formsRate = 5
+    @Option(help: ArgumentHelp("Web form submissions one address may make per minute (1-1,000; default 5). Env: CRM_FORMS_RATE.", valueName: "n"))
+    var formsRate: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
         let settings = try ServiceMain.settings(SettingsSources(options: options, storeOptions: store), defaults: defaults)
         if ServiceMain.maintain("crm-leads", maintenance, settings: settings) { return }
-        guard (1...1_000).contains(formsRate) else { throw ValidationError("--forms-rate: must be from 1 to 1,000") }
+        let rateText = formsRate.map(String.init) ?? environment["CRM_FORMS_RATE"] ?? settings.file["forms-rate"] ?? "5"
+        guard let rate = Int(rateText), (1...1_000).contains(rate) else { throw ValidationError("forms-rate \(rateText): must be from 1 to 1,000") }
         guard (1_000...10_000_000).contains(passwordRounds) else {
             throw ValidationError("--password-rounds: must be from 1,000 to 10,000,000")
         }
@@ -55,7 +56,7 @@ struct LeadsCommand: AsyncParsableCommand {
             let openWork = settings.peers["activities"].map { OpenWorkCheck.activities(RPCClient(host: $0.host, port: $0.port)) } ?? .unconfigured
             var configuration = LeadsServer.Configuration(
                 databasePath: settings.databasePath, authSecret: settings.authSecret, passwordRounds: passwordRounds, openWork: openWork)
-            configuration.formSubmissionsPerMinute = formsRate
+            configuration.formSubmissionsPerMinute = rate
             return try LeadsServer(configuration)
         }
         if try await server.needsFirstAdmin() {
@@ -75,11 +76,10 @@ struct LeadsCommand: AsyncParsableCommand {
             }
         }
         var background: [any Service] = []
-        if let listen = formsListen ?? environment["CRM_FORMS_LISTEN"], !listen.isEmpty {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-                throw ValidationError("--forms-listen: must be HOST:PORT, such as 127.0.0.1:7711 (got \(listen))")
-            }
-            background.append(server.formsServer(host: String(listen[..<colon]), port: port, logger: Logger(label: "crm.leads.forms")))
+        if let listen = formsListen ?? environment["CRM_FORMS_LISTEN"] ?? settings.file["forms-listen"], !listen.isEmpty {
+            let endpoint: ServiceSettings.Endpoint
+            do { endpoint = try ServiceSettings.parseEndpoint(listen, setting: "forms-listen") } catch { throw ValidationError(error.description) }
+            background.append(server.formsServer(host: endpoint.host, port: endpoint.port, logger: Logger(label: "crm.leads.forms")))
         }
         try await ServiceMain.serve("crm-leads", settings: settings, router: server.router(), background: background)
         try server.database.close()
