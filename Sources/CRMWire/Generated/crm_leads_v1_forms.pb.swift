@@ -83,7 +83,7 @@ extension LeadsV1 {
         }
     }
 
-    /// Creates a form (admins).
+    /// Creates a form (admins); it is active from the start.
     public struct CreateFormRequest: Sendable, Hashable {
         /// The form; id and version are ignored.
         public var form: LeadsV1.WebForm? = nil

@@ -127,7 +127,7 @@ struct  Crm__Leads__V1__WebForm
 
 
 /*
- * Creates a form (admins).
+ * Creates a form (admins); it is active from the start.
  */
 struct  Crm__Leads__V1__CreateFormRequest
 {
