@@ -35,8 +35,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds each attack of the stress suite lasts.")
     var stressSeconds = 6.0
 
-    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms, reports, stress (comma-separated; stress is scripts/stress's, not run by default).")
+    @Option(help: "Which benchmarks to run: rpc, leads, activities, comms, reports, stress, peers (comma-separated; stress is scripts/stress's, peers needs the peers built by scripts/bench --only peers; neither runs by default).")
     var only = "rpc,leads,activities,comms,reports"
+
+    @Option(help: ArgumentHelp("Only be the peers benchmark's crm client, against crm-echo on this port.", valueName: "port"))
+    var echoClient: Int?
 
     @Option(help: "Leads in the reports' read model.")
     var reportLeads = 1_000_000
@@ -54,8 +57,16 @@ struct Bench: AsyncParsableCommand {
     var importRows = 1_000_000
 
     func run() async throws {
+        if let echoClient { return try await EchoPhases.run(port: echoClient, payload: payload, roundTrips: roundTrips, calls: calls) }
         let suites = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         if suites.contains("rpc") { try await runCore() }
+        if suites.contains("peers") {
+            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let (table, context) = try await PeersBench(payload: payload, roundTrips: roundTrips, calls: calls, root: root).run()
+            print(context)
+            print(table)
+            if let markdown { try write(section: "peers", title: "RPC core beside its peers", table: table, context: context, to: markdown) }
+        }
         if suites.contains("leads") {
             let (table, context) = try await LeadsBench(rows: importRows, creates: leadCreates).run()
             print(context)

@@ -51,7 +51,7 @@ struct StressBench {
         ]
         for (name, attack) in attacks {
             let before = service.rss()
-            let monitor = RSSMonitor(service)
+            let monitor = RSSMonitor(pid: service.process.processIdentifier)
             let watching = Task { try await honest.measure(for: seconds) }
             let attacking = Task { try await attack() }
             let under = try await watching.value
@@ -125,12 +125,7 @@ final class LeadsProcess: Sendable {
     }
 
     /// Resident memory now, from /proc.
-    func rss() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb * 1024
-    }
+    func rss() -> Int { ProcessStats.rss(process.processIdentifier) }
 
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -145,16 +140,37 @@ final class LeadsProcess: Sendable {
     }
 }
 
+/// What /proc says of a process.
+enum ProcessStats {
+    /// Resident memory, in bytes (0 once it is gone).
+    static func rss(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb * 1024
+    }
+
+    /// User and system CPU time so far, in seconds.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        // After "pid (comm) ": state is field 3, utime 14 and stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
 /// Samples a process's resident memory every 50 ms until stopped; keeps the peak.
 final class RSSMonitor: @unchecked Sendable {
     private let lock = NSLock()
     private var peak = 0
     private var running = true
 
-    init(_ service: LeadsProcess) {
+    init(pid: Int32) {
         Thread.detachNewThread { [self] in
             while lock.withLock({ running }) {
-                let now = service.rss()
+                let now = ProcessStats.rss(pid)
                 lock.withLock { peak = max(peak, now) }
                 usleep(50_000)
             }

@@ -8,6 +8,11 @@
  * DEPTH 1 measures round trips one at a time (prints p50 and p99 in microseconds); a larger
  * DEPTH keeps that many requests in flight (prints requests per second).
  * Output: one line "p50_us=... p99_us=... rate=..." for the caller to parse.
+ *
+ * For the peers benchmark, server and client in two processes, as every peer is measured:
+ *   crm-floor serve PORT REQUEST_BYTES RESPONSE_BYTES      answers every connection until killed
+ *   crm-floor client PORT REQUEST_BYTES RESPONSE_BYTES ROUND_TRIPS CALLS
+ * The client prints "p50_us=... p99_us=... rate_1=... rate_16=... rate_256=... calls=... cpu_s=...".
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,12 +68,94 @@ static void *serve(void *arg) {
     return NULL;
 }
 
+/* serve() for a connection whose descriptor was allocated for it. */
+static void *serve_owned(void *arg) {
+    int fd = *(int *)arg;
+    free(arg);
+    return serve(&fd);
+}
+
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
+/* DEPTH requests in flight on `fd` until `count` are answered; requests per second. */
+static double pipelined(int fd, long count, long depth) {
+    uint8_t *req = calloc((size_t)depth, request_bytes), *resp = malloc(response_bytes);
+    double t0 = now_us();
+    long sent = depth < count ? depth : count, received = 0;
+    write_all(fd, req, request_bytes * (size_t)sent);
+    while (received < count) {
+        if (read_all(fd, resp, response_bytes) != 0) break;
+        received++;
+        if (sent < count) { write_all(fd, req, request_bytes); sent++; }
+    }
+    double rate = received / ((now_us() - t0) / 1e6);
+    free(req);
+    free(resp);
+    return rate;
+}
+
+static int serve_forever(int port) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)port);
+    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 64) != 0) { perror("listen"); return 1; }
+    for (;;) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd < 0) continue;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        int *arg = malloc(sizeof(int));
+        *arg = fd;
+        pthread_t thread;
+        pthread_create(&thread, NULL, serve_owned, arg);
+        pthread_detach(thread);
+    }
+}
+
+static int client(int port, long round_trips, long calls) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)port);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) { perror("connect"); return 1; }
+    uint8_t *req = calloc(1, request_bytes), *resp = malloc(response_bytes);
+    double *samples = malloc(sizeof(double) * (size_t)round_trips);
+    for (long i = 0; i < 2000; i++) { write_all(fd, req, request_bytes); read_all(fd, resp, response_bytes); }
+    for (long i = 0; i < round_trips; i++) {
+        double t0 = now_us();
+        write_all(fd, req, request_bytes);
+        read_all(fd, resp, response_bytes);
+        samples[i] = now_us() - t0;
+    }
+    qsort(samples, (size_t)round_trips, sizeof(double), cmp);
+    double rate1 = pipelined(fd, round_trips, 1), rate16 = pipelined(fd, calls, 16), rate256 = pipelined(fd, calls, 256);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+    printf("p50_us=%.1f p99_us=%.1f rate_1=%.0f rate_16=%.0f rate_256=%.0f calls=%ld cpu_s=%.3f\n", samples[round_trips / 2],
+           samples[round_trips * 99 / 100], rate1, rate16, rate256, 2000 + 2 * round_trips + 2 * calls, cpu);
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "serve") == 0) {
+        request_bytes = (size_t)atol(argv[3]);
+        response_bytes = (size_t)atol(argv[4]);
+        return serve_forever(atoi(argv[2]));
+    }
+    if (argc == 7 && strcmp(argv[1], "client") == 0) {
+        request_bytes = (size_t)atol(argv[3]);
+        response_bytes = (size_t)atol(argv[4]);
+        return client(atoi(argv[2]), atol(argv[5]), atol(argv[6]));
+    }
     if (argc != 5) {
         fprintf(stderr, "usage: crm-floor REQUEST_BYTES RESPONSE_BYTES ITERATIONS DEPTH\n");
         return 2;

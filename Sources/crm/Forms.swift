@@ -78,9 +78,10 @@ struct Forms: AsyncParsableCommand {
                 let saved = try await connection.withLeads { rpc in
                     var new = LeadsV1.WebForm(publicId: publicID, hostedPage: true, minFillSeconds: 3, active: true)
                     try await form.apply(to: &new, rpc, options)
-                    return try await LeadsV1.Forms.Client(rpc).createForm(LeadsV1.CreateFormRequest(form: new), options: options)
+                    let saved = try await LeadsV1.Forms.Client(rpc).createForm(LeadsV1.CreateFormRequest(form: new), options: options)
+                    return (saved, output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try show(saved, output, connection)
+                try show(saved.0, saved.1, output, connection)
             }
         }
     }
@@ -101,9 +102,10 @@ struct Forms: AsyncParsableCommand {
                     var current = try await client.getForm(Forms.request(form), options: call)
                     try await options.apply(to: &current, rpc, call)
                     if enable { current.active = true }
-                    return try await client.updateForm(LeadsV1.UpdateFormRequest(form: current), options: call.with(idempotencyKey: UUID().uuidString))
+                    let saved = try await client.updateForm(LeadsV1.UpdateFormRequest(form: current), options: call.with(idempotencyKey: UUID().uuidString))
+                    return (saved, output.json ? Names() : try await Names.load(rpc, call))
                 }
-                try show(saved, output, connection)
+                try show(saved.0, saved.1, output, connection)
             }
         }
     }
@@ -138,8 +140,10 @@ struct Forms: AsyncParsableCommand {
         func run() async throws {
             try await reporting {
                 let options = try connection.signedIn()
-                let found = try await connection.withLeads { rpc in try await LeadsV1.Forms.Client(rpc).getForm(Forms.request(form), options: options) }
-                try show(found, output, connection)
+                let found = try await connection.withLeads { rpc in
+                    (try await LeadsV1.Forms.Client(rpc).getForm(Forms.request(form), options: options), output.json ? Names() : try await Names.load(rpc, options))
+                }
+                try show(found.0, found.1, output, connection)
             }
         }
     }
@@ -156,9 +160,10 @@ struct Forms: AsyncParsableCommand {
                 let saved = try await connection.withLeads { rpc in
                     let client = LeadsV1.Forms.Client(rpc)
                     let current = try await client.getForm(Forms.request(form), options: options)
-                    return try await client.disableForm(LeadsV1.DisableFormRequest(id: current.id, version: current.version), options: options)
+                    let saved = try await client.disableForm(LeadsV1.DisableFormRequest(id: current.id, version: current.version), options: options)
+                    return (saved, output.json ? Names() : try await Names.load(rpc, options))
                 }
-                try show(saved, output, connection)
+                try show(saved.0, saved.1, output, connection)
             }
         }
     }
@@ -173,13 +178,13 @@ struct Forms: AsyncParsableCommand {
     }
 }
 
-private func show(_ form: LeadsV1.WebForm, _ output: OutputOptions, _ connection: ConnectionOptions) throws {
+private func show(_ form: LeadsV1.WebForm, _ names: Names, _ output: OutputOptions, _ connection: ConnectionOptions) throws {
     let page = form.active && form.hostedPage ? "\(try Forms.base(connection))/forms/\(form.publicId)" : ""
     try output.print(form, details([
         ("id", String(form.id)), ("public id", form.publicId), ("name", form.name),
         ("fields", form.fields.map { $0.field + ($0.label.isEmpty ? "" : " (\($0.label))") + ($0.required ? " *" : "") }.joined(separator: ", ")),
-        ("type", form.typeId == 0 ? "" : String(form.typeId)), ("source type", form.sourceTypeId == 0 ? "" : String(form.sourceTypeId)),
-        ("source", form.source), ("campaign", form.campaign), ("channel", form.channel), ("owner", form.ownerId == 0 ? "" : String(form.ownerId)),
+        ("type", form.typeId == 0 ? "the definition's default" : names.type(form.typeId)), ("source type", names.catalog(form.sourceTypeId)),
+        ("source", form.source), ("campaign", form.campaign), ("channel", form.channel), ("owner", names.user(form.ownerId)),
         ("redirect", form.redirectUrl), ("hosted page", form.hostedPage ? "yes" : "no"), ("min fill", "\(form.minFillSeconds) s"),
         ("active", form.active ? "yes" : "no"), ("page", page), ("version", String(form.version)),
     ]))
