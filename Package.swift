@@ -259,6 +259,7 @@ let package = Package(
                 "CRMRPC",
                 "CRMAPI",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "InteropTests", dependencies: ["CRMRPC", "CRMAPI"]),

@@ -23,13 +23,15 @@ final class ConnectionManager: Sendable {
     }
 
     private let configuration: RPCClientConfiguration
-    private let group: any EventLoopGroup
+    /// The event loop every connection of this client runs on, chosen once: a caller that runs
+    /// on it (`RPCClient.executor`) writes and resumes without a thread hop.
+    let loop: any EventLoop
     private let state = NIOLockedValueBox<State>(.idle)
     private let backoff: NIOLockedValueBox<Duration>
 
     init(configuration: RPCClientConfiguration, group: any EventLoopGroup) {
         self.configuration = configuration
-        self.group = group
+        self.loop = group.next()
         self.backoff = NIOLockedValueBox(configuration.initialBackoff)
     }
 
@@ -92,10 +94,10 @@ final class ConnectionManager: Sendable {
 
     private func connect() -> Task<ClientConnection, any Error> {
         let configuration = self.configuration
-        let group = self.group
+        let loop = self.loop
         return Task {
             do {
-                let connection = try await ClientBootstrap(group: group)
+                let connection = try await ClientBootstrap(group: loop)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .connectTimeout(configuration.connectTimeout.timeAmount)
                     .connect(host: configuration.host, port: configuration.port) { channel in

@@ -12,7 +12,15 @@ public final class RPCClient: Sendable {
     public init(configuration: RPCClientConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.manager = ConnectionManager(configuration: configuration, group: group)
+        self.executor = EventLoopTaskExecutor(manager.loop)
     }
+
+    /// The event loop of this client's connection as a task executor. Calls made from a task that
+    /// prefers it (`withTaskExecutorPreference(client.executor) { ... }`) are written and resumed
+    /// on the connection's own thread: no hand-off to the event loop and back per call, which is
+    /// most of a round trip's cost on loopback. For a caller that waits on one call at a time
+    /// (latency-bound); work that needs more than one core stays on the default executor.
+    public let executor: EventLoopTaskExecutor
 
     public convenience init(host: String, port: Int) {
         self.init(configuration: RPCClientConfiguration(host: host, port: port))

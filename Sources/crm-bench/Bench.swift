@@ -112,23 +112,9 @@ struct Bench: AsyncParsableCommand {
         let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
         let (requestBytes, responseBytes) = try frameSizes(request)
 
-        for _ in 0..<2_000 { _ = try await echo.echo(request) }
-
-        var samples: [Double] = []
-        samples.reserveCapacity(roundTrips)
-        for _ in 0..<roundTrips {
-            let start = ContinuousClock.now
-            _ = try await echo.echo(request)
-            samples.append((ContinuousClock.now - start).microseconds)
-        }
-        samples.sort()
+        let (samples, rates) = try await EchoPhases.measure(echo, request, roundTrips: roundTrips, calls: calls)
         let p50 = samples[samples.count / 2]
         let p99 = samples[samples.count * 99 / 100]
-
-        var rates: [Int: Double] = [:]
-        for depth in [1, 16, 256] {
-            rates[depth] = try await callsPerSecond(echo, request, depth: depth, total: depth == 1 ? min(calls, roundTrips) : calls)
-        }
         await rpc.close()
         await server.shutdown()
 
@@ -159,20 +145,6 @@ struct Bench: AsyncParsableCommand {
             8 + (try requestHeader.serializedBytes().count) + (try request.serializedBytes().count),
             8 + (try responseHeader.serializedBytes().count) + (try response.serializedBytes().count)
         )
-    }
-
-    private func callsPerSecond(_ echo: TestingV1.Echo.Client, _ request: TestingV1.EchoRequest, depth: Int, total: Int) async throws -> Double {
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<depth {
-                let share = total / depth + (worker < total % depth ? 1 : 0)
-                group.addTask {
-                    for _ in 0..<share { _ = try await echo.echo(request) }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return Double(total) / (ContinuousClock.now - start).seconds
     }
 
     private struct FloorResult { var p50: Double; var p99: Double; var rate: Double }

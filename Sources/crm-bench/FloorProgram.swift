@@ -13,13 +13,19 @@ func runFloorProgram(_ name: String, _ arguments: [String]) throws -> [String: D
     try process.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    var values: [String: Double] = [:]
-    for pair in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace) {
-        let parts = pair.split(separator: "=")
-        if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
-    }
+    let values = keyValues(String(decoding: data, as: UTF8.self))
     guard process.terminationStatus == 0, values["rate"] != nil else {
         throw ValidationError("\(name) failed (is it built beside crm-bench?)")
+    }
+    return values
+}
+
+/// The numbers of a `key=value key=value` line, as the floor programs and the peers' clients print.
+func keyValues(_ text: String) -> [String: Double] {
+    var values: [String: Double] = [:]
+    for pair in text.split(whereSeparator: \.isWhitespace) {
+        let parts = pair.split(separator: "=")
+        if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
     }
     return values
 }

@@ -93,11 +93,7 @@ struct PeersBench {
         client.waitUntilExit()
         let serverCPU = ProcessStats.cpuSeconds(server.processIdentifier) - startCPU
         let peak = monitor.stop()
-        var values: [String: Double] = [:]
-        for pair in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace) {
-            let parts = pair.split(separator: "=")
-            if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
-        }
+        let values = keyValues(String(decoding: data, as: UTF8.self))
         guard client.terminationStatus == 0, values["rate_256"] != nil else {
             throw BenchError("\(system.name)'s client failed (status \(client.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
         }
@@ -161,10 +157,9 @@ struct PeersBench {
 /// flight, then `calls` with 16 and with 256; "p50_us= p99_us= rate_1= rate_16= rate_256= calls=
 /// cpu_s=" (its own user + system time).
 enum EchoPhases {
-    static func run(port: Int, payload: Int, roundTrips: Int, calls: Int) async throws {
-        let rpc = RPCClient(host: "127.0.0.1", port: port)
-        let echo = TestingV1.Echo.Client(rpc)
-        let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
+    /// The timed round trips (sorted, in microseconds) and the calls per second at 1, 16 and 256
+    /// in flight.
+    static func measure(_ echo: TestingV1.Echo.Client, _ request: TestingV1.EchoRequest, roundTrips: Int, calls: Int) async throws -> (samples: [Double], rates: [Int: Double]) {
         for _ in 0..<2_000 { _ = try await echo.echo(request) }
         var samples: [Double] = []
         samples.reserveCapacity(roundTrips)
@@ -186,6 +181,17 @@ enum EchoPhases {
                 try await group.waitForAll()
             }
             rates[depth] = Double(total) / (ContinuousClock.now - start).seconds
+        }
+        return (samples, rates)
+    }
+
+    /// The phases against crm-echo on `port`, and the line.
+    static func run(port: Int, payload: Int, roundTrips: Int, calls: Int) async throws {
+        let rpc = RPCClient(host: "127.0.0.1", port: port)
+        let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
+        // On the connection's loop, as a latency-bound client of the runtime runs (RPCClient.executor).
+        let (samples, rates) = try await withTaskExecutorPreference(rpc.executor) {
+            try await measure(TestingV1.Echo.Client(rpc), request, roundTrips: roundTrips, calls: calls)
         }
         await rpc.close()
         var usage = rusage()

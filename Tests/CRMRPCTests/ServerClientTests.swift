@@ -1,5 +1,6 @@
 import CRMAPI
 import CRMWire
+import NIOPosix
 import Synchronization
 import Testing
 @testable import CRMRPC
@@ -20,6 +21,34 @@ struct ServerClientTests {
         let unknown = try await RpcV1.Health.Client(rpc).check(RpcV1.HealthCheckRequest(service: "crm.nope.v1.Nope"))
         #expect(unknown.status == .serviceUnknown)
         #expect(RPCServer.healthCheck == RpcV1.Health.Method.check)
+        await rpc.close()
+        await server.shutdown()
+    }
+
+    @Test("a task that prefers the client's executor makes its calls, and resumes after each, on the connection's event loop")
+    func callsOnTheConnectionsLoop() async throws {
+        let server = try await startServer()
+        let rpc = client(for: server)
+        let echo = TestingV1.Echo.Client(rpc)
+        let resumedOnLoop = try await withTaskExecutorPreference(rpc.executor) {
+            var onLoop: [Bool] = []
+            for i in 0..<20 {
+                let reply = try await echo.echo(TestingV1.EchoRequest(text: "n\(i)"))
+                #expect(reply.text == "n\(i)")
+                onLoop.append(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+            }
+            // Child tasks keep the preference: 64 at once, all answered.
+            let texts = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<64 { group.addTask { try await echo.echo(TestingV1.EchoRequest(text: "c\(i)")).text } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(texts.count == 64)
+            return onLoop
+        }
+        #expect(resumedOnLoop == Array(repeating: true, count: 20))
+        // Without the preference a call resumes on the cooperative pool, as before.
+        _ = try await echo.echo(TestingV1.EchoRequest(text: "pool"))
+        #expect(MultiThreadedEventLoopGroup.currentEventLoop == nil)
         await rpc.close()
         await server.shutdown()
     }

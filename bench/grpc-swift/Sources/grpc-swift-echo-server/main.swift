@@ -1,5 +1,6 @@
 import EchoProto
 import GRPCCore
+import Foundation
 import GRPCNIOTransportHTTP2
 
 /// Echo over grpc-swift-2's HTTP/2 transport on 127.0.0.1:PORT, until killed.

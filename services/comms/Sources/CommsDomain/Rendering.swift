@@ -1,3 +1,5 @@
+import CRMDomain
+
 /// What a template's body is written in.
 public enum BodyKind: String, Sendable, Hashable {
     case plain, html
@@ -32,21 +34,7 @@ public struct Rendered: Sendable, Hashable {
     }
 
     /// `text` with `& < > " '` escaped for HTML text and attribute values.
-    public static func htmlEscaped(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func htmlEscaped(_ text: String) -> String { HTMLText.escaped(text) }
 
     /// One line: every control character (CR and LF included) becomes a space.
     public static func headerSafe(_ text: String) -> String {

@@ -5,21 +5,7 @@ import LeadsDomain
 /// again with the problems of a refused submission, and the thank-you page. Every text from the
 /// configuration or the visitor is escaped.
 enum FormPage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escaped(text) }
 
     private static func document(title: String, _ body: String) -> String {
         """
