@@ -112,7 +112,10 @@ struct Bench: AsyncParsableCommand {
         let request = TestingV1.EchoRequest(text: "ping", payload: [UInt8](repeating: 7, count: payload))
         let (requestBytes, responseBytes) = try frameSizes(request)
 
-        let (samples, rates) = try await EchoPhases.measure(echo, request, roundTrips: roundTrips, calls: calls)
+        // The client's calls on its connection's loop (RPCClient.executor), as in the peers table.
+        let (samples, rates) = try await withTaskExecutorPreference(rpc.executor) {
+            try await EchoPhases.measure(echo, request, roundTrips: roundTrips, calls: calls)
+        }
         let p50 = samples[samples.count / 2]
         let p99 = samples[samples.count * 99 / 100]
         await rpc.close()
@@ -131,7 +134,7 @@ struct Bench: AsyncParsableCommand {
         ]
         var table = "| measurement | crm RPC (Swift, NIO, protobuf-c) | floor (C, plain TCP) | ratio (target) |\n|---|---|---|---|\n"
         for row in rows { table += "| \(row.0) | \(row.1) | \(row.2) | \(row.3) |\n" }
-        let context = "Echo call: request frame \(requestBytes) B, response frame \(responseBytes) B; one connection; client and server in one process on loopback."
+        let context = "Echo call: request frame \(requestBytes) B, response frame \(responseBytes) B; one connection; client and server in one process on loopback, the client's calls on its connection's event loop (RPCClient.executor)."
         print(context)
         print(table)
         if let markdown { try write(section: "rpc-core", title: "RPC core", table: table, context: context, to: markdown) }

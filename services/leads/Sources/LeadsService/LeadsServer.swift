@@ -93,9 +93,11 @@ public final class LeadsServer: Sendable {
     }
 
     /// The web forms' HTTP listener on `host:port` (0 for any free port), to run beside the RPC server.
-    public func formsServer(host: String, port: Int, logger: Logger) -> FormsHTTPServer {
+    /// `trustedProxies` are the addresses whose X-Forwarded-For names the visitor (the site's
+    /// TLS proxy), for the per-address budget.
+    public func formsServer(host: String, port: Int, trustedProxies: Set<String> = [], logger: Logger) -> FormsHTTPServer {
         FormsHTTPServer(endpoint: FormsEndpoint(leads: LeadsHandler(env: env, openWork: openWork), guardrails: formGuard, logger: logger),
-                        host: host, port: port, logger: logger)
+                        host: host, port: port, trustedProxies: trustedProxies, logger: logger)
     }
 
     /// The routes of every service crm-leads hosts.

@@ -39,6 +39,9 @@ struct LeadsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Web form submissions one address may make per minute (1-1,000; default 5). Env: CRM_FORMS_RATE.", valueName: "n"))
     var formsRate: Int?
 
+    @Option(help: ArgumentHelp("Addresses of proxies in front of the web forms (comma-separated) whose X-Forwarded-For names the visitor. Env: CRM_FORMS_TRUSTED_PROXIES.", valueName: "addresses"))
+    var formsTrustedProxies: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = ServiceSettings(port: 7701, databasePath: "var/leads.sqlite", peers: ["activities": .init(host: "127.0.0.1", port: 7702)])
@@ -79,7 +82,9 @@ struct LeadsCommand: AsyncParsableCommand {
         if let listen = formsListen ?? environment["CRM_FORMS_LISTEN"] ?? settings.file["forms-listen"], !listen.isEmpty {
             let endpoint: ServiceSettings.Endpoint
             do { endpoint = try ServiceSettings.parseEndpoint(listen, setting: "forms-listen") } catch { throw ValidationError(error.description) }
-            background.append(server.formsServer(host: endpoint.host, port: endpoint.port, logger: Logger(label: "crm.leads.forms")))
+            let proxies = (formsTrustedProxies ?? environment["CRM_FORMS_TRUSTED_PROXIES"] ?? settings.file["forms-trusted-proxies"] ?? "")
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            background.append(server.formsServer(host: endpoint.host, port: endpoint.port, trustedProxies: Set(proxies), logger: Logger(label: "crm.leads.forms")))
         }
         try await ServiceMain.serve("crm-leads", settings: settings, router: server.router(), background: background)
         try server.database.close()

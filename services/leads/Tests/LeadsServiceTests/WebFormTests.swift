@@ -67,6 +67,15 @@ struct WebFormTests {
         #expect(guardrails.admit("10.0.0.1").admitted && !guardrails.admit("10.0.0.1").admitted)
     }
 
+    @Test("behind a trusted proxy the visitor is the address it forwards for; anyone else's X-Forwarded-For is ignored")
+    func visitorAddress() {
+        let proxy: Set<String> = ["10.0.0.9"]
+        #expect(FormsHTTPHandler.visitor(connection: "10.0.0.9", forwardedFor: ["1.2.3.4, 5.6.7.8"], trusted: proxy) == "5.6.7.8")
+        #expect(FormsHTTPHandler.visitor(connection: "10.0.0.9", forwardedFor: ["1.2.3.4", "9.9.9.9"], trusted: proxy) == "9.9.9.9")
+        #expect(FormsHTTPHandler.visitor(connection: "10.0.0.9", forwardedFor: [], trusted: proxy) == "10.0.0.9")
+        #expect(FormsHTTPHandler.visitor(connection: "6.6.6.6", forwardedFor: ["1.2.3.4"], trusted: proxy) == "6.6.6.6")
+    }
+
     @Test("a form's configuration: each bad part named; a submission checked as CreateLead checks a lead, with the form's values")
     func rules() {
         var bad = WebFormRecord(publicID: "-No", name: "", fields: [.init(field: "emails"), .init(field: "emails"), .init(field: "password")])

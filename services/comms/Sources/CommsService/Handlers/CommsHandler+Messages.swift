@@ -76,6 +76,12 @@ extension CommsHandler {
         if request.leadIds.count > CommsRules.maxLeadsPerSend { v.add("lead_ids", "at most \(CommsRules.maxLeadsPerSend) leads in one Send") }
         if request.leadIds.contains(where: { $0 <= 0 }) { v.add("lead_ids", "must hold leads' ids") }
         try v.check()
+        guard request.filter != nil else { return try await deliver(request, caller: caller, context: context) }
+        return try await massSends.run { try await deliver(request, caller: caller, context: context) }
+    }
+
+    /// A checked Send: its leads read, each message rendered, and the good ones queued.
+    private func deliver(_ request: CommsV1.SendRequest, caller: Caller, context: ServerContext) async throws -> CommsV1.SendResponse {
         guard let template = try await database.read({ db in try TemplateStore.template(db, id: request.templateId) }) else {
             throw DomainError.notFound("no template with id \(request.templateId)")
         }

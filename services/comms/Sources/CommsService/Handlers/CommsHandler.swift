@@ -14,6 +14,9 @@ struct CommsHandler: CommsV1.Comms.ServiceProtocol {
     let clock: WallClock
     /// The domain of generated Message-IDs ("crm.example" in "<42.1764...@crm.example>").
     let messageIDDomain: String
+    /// Mass messages by filter in progress: each reads and renders up to 10,000 leads through
+    /// crm-leads, so two run at once and four wait; more are RESOURCE_EXHAUSTED.
+    let massSends = WorkLimit("mass messages", running: 2, waiting: 4)
     var feed: EventFeed<CommsV1.CommsEvent> { EventFeed(database: database) }
 
     // MARK: tags and templates

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -15,13 +16,16 @@ public final class FormsHTTPServer: Service, Sendable {
     let endpoint: FormsEndpoint
     private let host: String
     private let port: Int
+    /// Proxies (the site's TLS terminator) whose X-Forwarded-For names the visitor.
+    private let trustedProxies: Set<String>
     private let logger: Logger
     private let bound = Mutex<Int?>(nil)
 
-    init(endpoint: FormsEndpoint, host: String, port: Int, logger: Logger) {
+    init(endpoint: FormsEndpoint, host: String, port: Int, trustedProxies: Set<String> = [], logger: Logger) {
         self.endpoint = endpoint
         self.host = host
         self.port = port
+        self.trustedProxies = trustedProxies
         self.logger = logger
     }
 
@@ -30,6 +34,7 @@ public final class FormsHTTPServer: Service, Sendable {
 
     public func run() async throws {
         let endpoint = self.endpoint
+        let trusted = self.trustedProxies
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -37,7 +42,7 @@ public final class FormsHTTPServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(10)))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(FormsHTTPHandler(endpoint: endpoint))
+                    try channel.pipeline.syncOperations.addHandler(FormsHTTPHandler(endpoint: endpoint, trustedProxies: trusted))
                 }
             }
             .bind(host: host, port: port).get()
@@ -51,16 +56,28 @@ public final class FormsHTTPServer: Service, Sendable {
 
 /// One request at a time per connection: its head, its body up to the cap, then the answer
 /// (and the connection closed).
-private final class FormsHTTPHandler: ChannelInboundHandler {
+final class FormsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let endpoint: FormsEndpoint
+    let trustedProxies: Set<String>
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var refused = false
 
-    init(endpoint: FormsEndpoint) { self.endpoint = endpoint }
+    init(endpoint: FormsEndpoint, trustedProxies: Set<String>) {
+        self.endpoint = endpoint
+        self.trustedProxies = trustedProxies
+    }
+
+    /// The visitor's address: the connection's, or, from a trusted proxy, the last address its
+    /// X-Forwarded-For adds (the one it saw; earlier entries are the client's to forge).
+    static func visitor(connection: String, forwardedFor: [String], trusted: Set<String>) -> String {
+        guard trusted.contains(connection) else { return connection }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last ?? connection
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -80,7 +97,8 @@ private final class FormsHTTPHandler: ChannelInboundHandler {
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
             guard !refused, let head else { return }
-            let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+            let peer = Self.visitor(connection: context.channel.remoteAddress?.ipAddress ?? "unknown",
+                                    forwardedFor: head.headers["X-Forwarded-For"], trusted: trustedProxies)
             let request = FormsEndpoint.Request(
                 method: head.method.rawValue, path: head.uri, contentType: head.headers.first(name: "Content-Type") ?? "",
                 accept: head.headers.first(name: "Accept") ?? "", peer: peer, body: body)
