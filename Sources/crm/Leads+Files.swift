@@ -129,7 +129,7 @@ extension Leads {
                 }
                 if let output {
                     try sink.close()
-                    print("Exported \(rows) leads to \(output).")
+                    print("Exported \(rows) \(rows == 1 ? "lead" : "leads") to \(output).")
                 }
             }
         }
@@ -160,7 +160,7 @@ extension LeadsV1.ImportLeadsResponse {
         }
         counts.append("\(failed) failed")
         if duplicates > 0 { counts.append("\(duplicates) \(duplicates == 1 ? "duplicate" : "duplicates")") }
-        let line = "Read \(rowsRead) rows of \(name): \(counts.joined(separator: ", "))."
+        let line = "Read \(rowsRead) \(rowsRead == 1 ? "row" : "rows") of \(name): \(counts.joined(separator: ", "))."
         if replayed {
             return "\(name) was imported before with the same options, so nothing changed this time; that run: \(counts.joined(separator: ", "))."
         }
