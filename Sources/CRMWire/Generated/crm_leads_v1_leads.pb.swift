@@ -88,7 +88,8 @@ extension LeadsV1 {
         case create
         /// Update the lead each row matches with the row's non-empty cells; a row matching none fails.
         case update
-        /// Update the lead a row matches; create one for a row matching none.
+        /// Update the lead a row matches; create one for a row matching none, unless that new lead
+        /// would be a duplicate by the duplicate fields (skipped as such, as in create mode).
         case upsert
         /// A value this version of the contract does not know, kept as it is.
         case unrecognized(Int32)

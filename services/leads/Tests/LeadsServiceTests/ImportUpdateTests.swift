@@ -118,6 +118,9 @@ struct ImportUpdateTests {
         #expect(byID.rows.map(\.outcome) == [.updated, .failed] && byID.created == 0)
         #expect(byID.errors.first?.message == "matches no lead by id")
         #expect(try await leads.getLead(LeadsV1.GetLeadRequest(id: carla), options: admin).priority == 9)
+        // An upsert by id still refuses to create a duplicate by the duplicate fields.
+        let byIDNew = try await importing("id,full_name,email\n,Ana Again,ana@x.com\n", leads, admin, mode: .upsert, matchOn: ["id"])
+        #expect(byIDNew.duplicates == 1 && byIDNew.created == 0 && byIDNew.errors.first?.message.contains("lead \(ana)") == true, "\(byIDNew.errors)")
 
         // The life cycle moves by its actions, not by a file; an agent edits only what UpdateLead lets her.
         let status = try await importing("id,status\n\(carla),Won\n", leads, admin, mode: .update, matchOn: ["id"])

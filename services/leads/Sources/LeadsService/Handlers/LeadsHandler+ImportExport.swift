@@ -260,10 +260,12 @@ extension LeadsHandler {
                         return reject(row.number, [.init(row: row.number, column: column(of: key),
                                                          message: "has the same \(Self.label(key)) as row \(seen[key]!) (\(key.value))")], duplicate: true)
                     }
-                    if let match = try LeadStore.firstDuplicate(db, keys: row.keys) {
-                        return reject(row.number, [.init(row: row.number, column: column(of: match.key),
-                                                         message: "has the same \(Self.label(match.key)) as \(try Self.duplicateOwner(db, match.leadID, caller)) (\(match.key.value))")], duplicate: true)
-                    }
+                }
+                // A new lead is checked against the duplicate rule in every mode: an upsert that
+                // matches by other fields (an id) must not create a duplicate by these.
+                if !request.allowDuplicates, let match = try LeadStore.firstDuplicate(db, keys: request.mode == .create ? row.keys : rule.keys(of: lead)) {
+                    return reject(row.number, [.init(row: row.number, column: column(of: match.key),
+                                                     message: "has the same \(Self.label(match.key)) as \(try Self.duplicateOwner(db, match.leadID, caller)) (\(match.key.value))")], duplicate: true)
                 }
                 for key in row.keys where seen[key] == nil { seen[key] = row.number }
                 response.created += 1

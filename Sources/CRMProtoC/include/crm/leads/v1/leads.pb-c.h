@@ -130,7 +130,8 @@ typedef enum _Crm__Leads__V1__ImportMode {
    */
   CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPDATE = 1,
   /*
-   * Update the lead a row matches; create one for a row matching none.
+   * Update the lead a row matches; create one for a row matching none, unless that new lead
+   * would be a duplicate by the duplicate fields (skipped as such, as in create mode).
    */
   CRM__LEADS__V1__IMPORT_MODE__IMPORT_MODE_UPSERT = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CRM__LEADS__V1__IMPORT_MODE)
