@@ -74,14 +74,11 @@ struct Forms: AsyncParsableCommand {
             try await reporting {
                 guard form.name != nil else { throw CLIFailure(.usage, "give the form's --name") }
                 guard !form.fields.isEmpty else { throw CLIFailure(.usage, "give its fields with --field (full_name is always one)") }
-                let options = try connection.signedIn(changing: true)
-                let saved = try await connection.withLeads { rpc in
+                try await Forms.showing(connection, output, changing: true) { client, rpc, options in
                     var new = LeadsV1.WebForm(publicId: publicID, hostedPage: true, minFillSeconds: 3, active: true)
                     try await form.apply(to: &new, rpc, options)
-                    let saved = try await LeadsV1.Forms.Client(rpc).createForm(LeadsV1.CreateFormRequest(form: new), options: options)
-                    return (saved, output.json ? Names() : try await Names.load(rpc, options))
+                    return try await client.createForm(LeadsV1.CreateFormRequest(form: new), options: options)
                 }
-                try show(saved.0, saved.1, output, connection)
             }
         }
     }
@@ -96,16 +93,12 @@ struct Forms: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let call = try connection.signedIn()
-                let saved = try await connection.withLeads { rpc in
-                    let client = LeadsV1.Forms.Client(rpc)
+                try await Forms.showing(connection, output) { client, rpc, call in
                     var current = try await client.getForm(Forms.request(form), options: call)
                     try await options.apply(to: &current, rpc, call)
                     if enable { current.active = true }
-                    let saved = try await client.updateForm(LeadsV1.UpdateFormRequest(form: current), options: call.with(idempotencyKey: UUID().uuidString))
-                    return (saved, output.json ? Names() : try await Names.load(rpc, call))
+                    return try await client.updateForm(LeadsV1.UpdateFormRequest(form: current), options: call.with(idempotencyKey: UUID().uuidString))
                 }
-                try show(saved.0, saved.1, output, connection)
             }
         }
     }
@@ -139,11 +132,9 @@ struct Forms: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let options = try connection.signedIn()
-                let found = try await connection.withLeads { rpc in
-                    (try await LeadsV1.Forms.Client(rpc).getForm(Forms.request(form), options: options), output.json ? Names() : try await Names.load(rpc, options))
+                try await Forms.showing(connection, output) { client, _, options in
+                    try await client.getForm(Forms.request(form), options: options)
                 }
-                try show(found.0, found.1, output, connection)
             }
         }
     }
@@ -156,16 +147,23 @@ struct Forms: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting {
-                let options = try connection.signedIn()
-                let saved = try await connection.withLeads { rpc in
-                    let client = LeadsV1.Forms.Client(rpc)
+                try await Forms.showing(connection, output) { client, _, options in
                     let current = try await client.getForm(Forms.request(form), options: options)
-                    let saved = try await client.disableForm(LeadsV1.DisableFormRequest(id: current.id, version: current.version), options: options)
-                    return (saved, output.json ? Names() : try await Names.load(rpc, options))
+                    return try await client.disableForm(LeadsV1.DisableFormRequest(id: current.id, version: current.version), options: options)
                 }
-                try show(saved.0, saved.1, output, connection)
             }
         }
+    }
+
+    /// Signs in, runs `body` against crm-leads, and shows the form it answers, with names for its
+    /// ids (none when it prints as JSON).
+    static func showing(_ connection: ConnectionOptions, _ output: OutputOptions, changing: Bool = false,
+                        _ body: (LeadsV1.Forms.Client, RPCClient, CallOptions) async throws -> LeadsV1.WebForm) async throws {
+        let options = try connection.signedIn(changing: changing)
+        let (form, names) = try await connection.withLeads { rpc in
+            (try await body(LeadsV1.Forms.Client(rpc), rpc, options), output.json ? Names() : try await Names.load(rpc, options))
+        }
+        try show(form, names, output, connection)
     }
 
     static func request(_ form: String) -> LeadsV1.GetFormRequest {

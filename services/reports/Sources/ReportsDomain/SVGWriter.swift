@@ -1,3 +1,4 @@
+import CRMDomain
 import Foundation
 
 /// The SVG elements a chart is made of, with every text escaped (a label is a lead's campaign
@@ -13,21 +14,8 @@ struct SVGWriter {
     }
 
     static func escaped(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            // XML 1.0 cannot carry most control characters, even escaped.
-            case _ where scalar.value < 0x20 && scalar != "\t": result += " "
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        // XML 1.0 cannot carry most control characters, even escaped: they become spaces.
+        HTMLText.escaped(String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 && $0 != "\t" ? " " : $0 })))
     }
 
     private static func n(_ value: Double) -> String { String(format: "%.1f", value) }
